@@ -1,0 +1,108 @@
+"""The three kinds of plugin contribution: Layer, Gadget and Backend.
+
+A plugin's hook returns *classes*; each describes itself with class attributes
+(``name``, ``description``, ...). The plugin manager validates them at registration
+(:func:`validate_contribution`), so a malformed plugin fails with a message naming it
+instead of breaking later in the middle of a proof.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from zkml_core.errors import PluginError
+
+_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+
+
+class Layer:
+    """One msgpack ``layer_type``: converter step, float reference, witness and circuit.
+
+    A layer object is built from one layer entry of a model file (``spec``, a
+    :class:`zkml_core.model.LayerSpec`) and checks its params in ``__init__``, raising
+    :class:`zkml_core.errors.ModelError` on bad ones. ``ctx`` carries model-wide values
+    (scale factor, k, ...): see :mod:`zkml_core.model`.
+    """
+
+    #: the msgpack ``layer_type`` string, e.g. ``"Conv2D"``
+    name: ClassVar[str] = ""
+    #: one line for ``zkml plugins``
+    description: ClassVar[str] = ""
+    #: TFLite builtin operator names this layer converts from, e.g. ``("CONV_2D",)``
+    tflite_ops: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, spec: Any) -> None:
+        self.spec = spec
+
+    @classmethod
+    def from_tflite(cls, op: Any, ctx: Any) -> Any:
+        """Converter step: one TFLite operator to a layer spec."""
+        raise NotImplementedError(f"layer {cls.name} cannot be converted from TFLite")
+
+    def forward_float(self, inputs: list, ctx: Any) -> list:
+        """float64 reference semantics: numpy arrays in, numpy arrays out."""
+        raise NotImplementedError
+
+    def forward_int(self, inputs: list, ctx: Any) -> list:
+        """Exact fixed-point semantics (int64 arrays at the model's scale): the witness."""
+        raise NotImplementedError
+
+    def gadgets(self, ctx: Any) -> list[str]:
+        """Names of the gadgets ``synthesize`` uses."""
+        return []
+
+    def synthesize(self, inputs: list, ctx: Any) -> list:
+        """Lay out the layer's cells through its gadgets; returns the output tensors' cells."""
+        raise NotImplementedError
+
+
+class Gadget:
+    """A reusable piece of circuit: gates, lookups and tables, assigned in batches.
+
+    ``configure(cs, columns)`` declares the gadget's gates, lookups and tables on a
+    :class:`zkml_core.plonk.ConstraintSystem`; assignment methods take numpy arrays of
+    operations (one call per batch, never one Python call per cell).
+    """
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+
+    def configure(self, cs: Any, columns: Any) -> None:
+        raise NotImplementedError
+
+
+class Backend:
+    """A polynomial commitment scheme with its curve: KZG on BN254, IPA on Pasta.
+
+    The Plonkish prover and verifier never branch on the backend's name: everything
+    scheme-specific (params, commitments, multi-point opening, point encoding) sits
+    behind this class.
+    """
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+
+
+KINDS: dict[str, type] = {"layer": Layer, "gadget": Gadget, "backend": Backend}
+
+
+def validate_contribution(kind: str, obj: Any, origin: str) -> type:
+    """Check that ``obj`` is a proper ``kind`` class; ``origin`` names the plugin in errors."""
+    base = KINDS[kind]
+    if not isinstance(obj, type):
+        raise PluginError(
+            f"plugin {origin}: zkml_register_{kind}s must return classes, got {obj!r}"
+        )
+    if not issubclass(obj, base):
+        raise PluginError(
+            f"plugin {origin}: {obj.__module__}.{obj.__qualname__} is not a "
+            f"zkml_core.interfaces.{base.__name__} subclass"
+        )
+    name = getattr(obj, "name", "")
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise PluginError(
+            f"plugin {origin}: {kind} class {obj.__module__}.{obj.__qualname__} needs a "
+            f"class attribute 'name' (letters, digits, '_', '.', '-'), got {name!r}"
+        )
+    return obj
