@@ -40,6 +40,7 @@ def zkml_register_commands(cli):
 
     ``cli`` is a :class:`zkml_core.cli.CommandRegistry`: call
     ``cli.command(name, help=...)`` to get an ``argparse.ArgumentParser`` for the new
-    subcommand and ``parser.set_defaults(func=callable)`` with a function taking the
-    parsed ``argparse.Namespace`` and returning an exit code.
+    subcommand and ``parser.set_defaults(func=callable)`` with a function
+    ``func(args, registry)`` taking the parsed ``argparse.Namespace`` and the
+    :class:`zkml_core.plugins.Registry`, returning an exit code.
     """
