@@ -1,0 +1,198 @@
+"""The .tflite reader against the real zkml MNIST model, hand-built flatbuffers and bad bytes.
+
+References: the TFLite interpreter's own view of the same file (tensor names, shapes,
+constant data), and flatbuffers built here with the raw ``tflite`` builders.
+"""
+
+from __future__ import annotations
+
+import random
+
+import flatbuffers
+import numpy as np
+import pytest
+
+from zkml_core.convert import tflite_schema as schema
+from zkml_core.convert.tflite_reader import (
+    check_supported,
+    parse_tflite,
+    read_tflite,
+    unsupported_ops,
+)
+from zkml_core.errors import ModelError, UnsupportedError
+from zkml_core.interfaces import Layer
+
+MNIST_OPS = (["CONV_2D", "AVERAGE_POOL_2D", "MUL", "ADD"] * 2
+             + ["CONV_2D", "MUL", "ADD"] * 2 + ["CONV_2D", "CONV_2D", "RESHAPE", "SOFTMAX"])
+
+
+def test_reads_the_zkml_mnist_model_like_the_interpreter(mnist_tflite):
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    g = read_tflite(mnist_tflite)
+    assert [op.op for op in g.operators] == MNIST_OPS
+    assert g.inputs == (0,) and g.outputs == (39,)
+    it = Interpreter(model_path=str(mnist_tflite), experimental_preserve_all_tensors=True,
+                     experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
+    it.allocate_tensors()
+    details = it.get_tensor_details()
+    assert len(details) == len(g.tensors)
+    for d in details:
+        t = g.tensor(d["index"])
+        assert t.name == d["name"]
+        assert list(t.shape) == list(d["shape"])
+        assert t.dtype == d["dtype"]
+        if t.is_constant:
+            np.testing.assert_array_equal(t.data, it.get_tensor(d["index"]))
+    conv = g.operators[0]
+    assert conv.inputs == (0, 7, 1) and conv.outputs == (22,)
+    assert conv.options["padding"] == "VALID"
+    assert conv.options["fused_activation_function"] == "RELU6"
+    assert (conv.options["stride_w"], conv.options["stride_h"]) == (1, 1)
+    pool = g.operators[1].options
+    assert (pool["filter_width"], pool["filter_height"], pool["stride_w"]) == (2, 2, 2)
+    assert g.operators[-1].options == {"beta": 1.0}
+
+
+def test_missing_file_is_a_model_error(tmp_path):
+    with pytest.raises(ModelError, match="cannot read TFLite model .*nope.tflite"):
+        read_tflite(tmp_path / "nope.tflite")
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.0001, 0.0003, 0.001, 0.1, 0.5, 0.9, 0.999])
+def test_truncated_files_raise_one_model_error_naming_the_file(mnist_tflite, tmp_path, fraction):
+    data = mnist_tflite.read_bytes()
+    cut = tmp_path / "cut.tflite"
+    cut.write_bytes(data[:int(len(data) * fraction)])
+    with pytest.raises(ModelError, match="cut.tflite"):
+        read_tflite(cut)
+
+
+def test_every_truncation_point_is_rejected(mnist_tflite):
+    data = mnist_tflite.read_bytes()
+    for n in list(range(0, len(data), 53)) + list(range(len(data) - 64, len(data))):
+        with pytest.raises(ModelError):
+            parse_tflite(data[:n], source="m.tflite")
+
+
+def test_empty_and_random_and_foreign_bytes(mnist_tflite, tmp_path):
+    empty = tmp_path / "empty.tflite"
+    empty.write_bytes(b"")
+    with pytest.raises(ModelError, match="empty.tflite is empty"):
+        read_tflite(empty)
+    rng = random.Random(7)
+    for size in (3, 8, 64, 4096):
+        junk = bytes(rng.randrange(256) for _ in range(size))
+        with pytest.raises(ModelError):
+            parse_tflite(junk, source="junk")
+    data = bytearray(mnist_tflite.read_bytes())
+    data[4:8] = b"ABCD"
+    with pytest.raises(ModelError, match="identifier is b'ABCD', expected b'TFL3'"):
+        parse_tflite(bytes(data), source="x.tflite")
+
+
+def test_random_byte_corruption_never_escapes_as_another_exception(mnist_tflite):
+    data = mnist_tflite.read_bytes()
+    rng = random.Random(3)
+    for _ in range(300):
+        b = bytearray(data)
+        # corrupt the header and tables (the first KB), where offsets live
+        for _ in range(rng.randint(1, 8)):
+            b[rng.randrange(8, 1024)] = rng.randrange(256)
+        try:
+            parse_tflite(bytes(b))
+        except ModelError:
+            pass
+
+
+def _raw_model(codes: list[tuple[int, int]]) -> bytes:
+    """A one-tensor model whose operator codes set (deprecated_builtin_code, builtin_code).
+
+    Built with the raw generated builders (not zkml's writer); a 0 leaves the field unset.
+    """
+    b = flatbuffers.Builder(256)
+    m = schema.schema_module
+    shape = b.CreateNumpyVector(np.array([1, 4], dtype="<i4"))
+    m("Tensor").TensorStart(b)
+    m("Tensor").TensorAddShape(b, shape)
+    tensor = m("Tensor").TensorEnd(b)
+    ops = []
+    for i in range(len(codes)):
+        io = b.CreateNumpyVector(np.array([0], dtype="<i4"))
+        m("Operator").OperatorStart(b)
+        m("Operator").OperatorAddOpcodeIndex(b, i)
+        m("Operator").OperatorAddInputs(b, io)
+        m("Operator").OperatorAddOutputs(b, io)
+        ops.append(m("Operator").OperatorEnd(b))
+
+    def vec(offsets):
+        b.StartVector(4, len(offsets), 4)
+        for o in reversed(offsets):
+            b.PrependUOffsetTRelative(o)
+        return b.EndVector()
+
+    tvec, ovec = vec([tensor]), vec(ops)
+    m("SubGraph").SubGraphStart(b)
+    m("SubGraph").SubGraphAddTensors(b, tvec)
+    m("SubGraph").SubGraphAddOperators(b, ovec)
+    sg = m("SubGraph").SubGraphEnd(b)
+    oc_offsets = []
+    for dep, code in codes:
+        m("OperatorCode").OperatorCodeStart(b)
+        if dep:
+            m("OperatorCode").OperatorCodeAddDeprecatedBuiltinCode(b, dep)
+        if code:
+            m("OperatorCode").OperatorCodeAddBuiltinCode(b, code)
+        oc_offsets.append(m("OperatorCode").OperatorCodeEnd(b))
+    cvec, svec = vec(oc_offsets), vec([sg])
+    m("Model").ModelStart(b)
+    m("Model").ModelAddVersion(b, 3)
+    m("Model").ModelAddOperatorCodes(b, cvec)
+    m("Model").ModelAddSubgraphs(b, svec)
+    b.Finish(m("Model").ModelEnd(b), file_identifier=b"TFL3")
+    return bytes(b.Output())
+
+
+def test_op_names_from_deprecated_and_new_builtin_codes():
+    # BuiltinOperator numbers from the TFLite schema: CONV_2D 3, LOGISTIC 14,
+    # BROADCAST_ARGS 145 (only expressible in builtin_code, deprecated code 127)
+    old_style = (3, 0)  # files from before schema v3a set only the int8 field
+    both = (14, 14)
+    large = (127, 145)
+    g = parse_tflite(_raw_model([old_style, both, large]))
+    assert [op.op for op in g.operators] == ["CONV_2D", "LOGISTIC", "BROADCAST_ARGS"]
+    assert g.operators[0].options == {} and g.operators[0].options_type is None
+
+
+def test_out_of_range_tensor_index_is_a_model_error():
+    data = _raw_model([(3, 3)])
+    g = parse_tflite(data)
+    assert g.operators[0].inputs == (0,)
+    # rewrite the operator's input index 0 -> 9 (the only int32 vector [0] after the shape)
+    pos = data.find(np.array([1, 0], dtype="<i4").tobytes(), 8)
+    bad = bytearray(data)
+    bad[pos + 4:pos + 8] = np.array([9], dtype="<i4").tobytes()
+    with pytest.raises(ModelError, match="refers to tensor 9"):
+        parse_tflite(bytes(bad), source="bad")
+
+
+def _layer(name: str, ops: tuple[str, ...]) -> type[Layer]:
+    return type(name, (Layer,), {"name": name, "tflite_ops": ops})
+
+
+def test_unsupported_ops_are_listed_all_at_once(mnist_tflite):
+    g = read_tflite(mnist_tflite)
+    layers = {"Conv2D": _layer("Conv2D", ("CONV_2D", "DEPTHWISE_CONV_2D")),
+              "Add": _layer("Add", ("ADD",))}
+    missing = unsupported_ops(g, layers)
+    assert missing == [(i, op.op) for i, op in enumerate(g.operators)
+                       if op.op not in ("CONV_2D", "ADD")]
+    with pytest.raises(UnsupportedError) as info:
+        check_supported(g, layers)
+    msg = str(info.value)
+    assert "8 operator(s)" in msg
+    assert "#1 AVERAGE_POOL_2D" in msg and "#2 MUL" in msg and "#17 SOFTMAX" in msg
+    assert "#0 " not in msg
+    everything = layers | {"Rest": _layer("Rest", ("AVERAGE_POOL_2D", "MUL", "RESHAPE",
+                                                   "SOFTMAX"))}
+    check_supported(g, everything)
