@@ -61,14 +61,31 @@ class Gadget:
     """A reusable piece of circuit: gates, lookups and tables, assigned in batches.
 
     ``configure(cs, columns)`` declares the gadget's gates, lookups and tables on a
-    :class:`zkml_core.plonk.ConstraintSystem`; assignment methods take numpy arrays of
-    operations (one call per batch, never one Python call per cell).
+    :class:`zkml_core.plonk.constraint_system.ConstraintSystem`; ``columns`` are the
+    shared advice columns (equality-enabled) the gadget lays its ops across. It keeps
+    what it declared (selectors, table columns) on ``self``.
+
+    Batched assignment: ``load_tables(layouter)`` fills the gadget's table columns once
+    (``layouter.assign_table``), and ``assign(layouter, *operands) -> Assigned`` lays
+    out a whole batch of ops in one region (or a few): each operand is a
+    :class:`zkml_core.plonk.layouter.Assigned` (cells plus their int64 values, any
+    shape), the gadget copies operand cells in with ``region.copy_advice``, computes
+    the outputs with numpy, assigns them as arrays and returns them as ``Assigned``.
+    One call per batch, never one Python call per cell. See
+    :mod:`zkml_core.plonk.layouter` for regions, cells and copies.
     """
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
 
     def configure(self, cs: Any, columns: Any) -> None:
+        raise NotImplementedError
+
+    def load_tables(self, layouter: Any) -> None:
+        """Fill this gadget's lookup tables (default: it has none)."""
+
+    def assign(self, layouter: Any, *operands: Any) -> Any:
+        """Lay out a batch of ops; operands and result are ``Assigned`` arrays."""
         raise NotImplementedError
 
 

@@ -1,0 +1,113 @@
+"""Constraint system shape: degrees, blinding rows, lookup batching, serialisation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from zkml_core.errors import CircuitError
+from zkml_core.plonk.circuit import configure, rows_needed
+from zkml_core.plonk.constraint_system import ConstraintSystem
+from zkml_core.plonk.evaluation import multiplicities, rows_in_set
+from zkml_core.plonk.expression import to_data
+
+from .circuits import FeatureCircuit
+from .slow_field import SLOW_FR
+
+
+def test_expression_degrees():
+    cs = ConstraintSystem()
+    a, q = cs.advice_column(), cs.selector()
+    ch = cs.challenge_usable_after(0)
+    assert (q.cur() * (a.cur() * a.next() - 3)).degree() == 3
+    assert (a.cur() ** 4 * ch + 1).degree() == 4
+    assert (2 * a.cur() - a.prev()).degree() == 1
+
+
+def test_degree_is_computed_from_gates_and_lookups():
+    cs = ConstraintSystem()
+    a, q = cs.advice_column(), cs.selector()
+    t = cs.table_column()
+    assert cs.degree() == 3  # permutation / lookup table side minimum
+    cs.lookup("l", [(q.cur() * a.cur(), t)])
+    assert cs.degree() == 4  # l_active * h * (beta + q*a)
+    cs.create_gate("g", q.cur() * a.cur() ** 4)
+    assert cs.degree() == 5
+    assert cs.quotient_pieces() == 4 and cs.extended_k_extra() == 2
+
+
+def test_lookup_inputs_batched_up_to_degree():
+    cs = ConstraintSystem()
+    a = cs.advice_column()
+    t, t2 = cs.table_column(), cs.table_column()
+    cs.create_gate("deg5", a.cur() ** 5)
+    for i in range(4):
+        cs.lookup(f"l{i}", [(a.cur(), t)])
+    cs.lookup("other", [(a.cur(), t2)])
+    groups = cs.lookup_groups()
+    assert [g.table for g in groups] == [(t,), (t2,)]
+    # degree 5: helper constraint 2 + (number of degree-1 inputs) <= 5
+    assert groups[0].batches == [[0, 1, 2], [3]]
+    assert groups[1].batches == [[4]]
+
+
+def test_blinding_factors_follow_advice_queries():
+    cs = ConstraintSystem()
+    a = cs.advice_column()
+    cs.create_gate("g", a.cur() - a.next())
+    assert cs.blinding_factors() == 4  # max(3, 2) + 1
+    cs.create_gate("h", a.rot(-2) + a.rot(2) + a.rot(3))
+    assert cs.blinding_factors() == 6  # 5 distinct rotations + 1
+    assert cs.usable_rows(5) == 32 - 6 - 1
+    with pytest.raises(CircuitError, match="increase k"):
+        cs.usable_rows(3)
+
+
+def test_round_trip_through_data():
+    cs, _ = configure(FeatureCircuit())
+    cs2 = ConstraintSystem.from_data(cs.to_data())
+    assert cs2.to_data() == cs.to_data()
+    assert cs2.degree() == cs.degree() and cs2.num_phases == 2
+    assert [to_data(e) for g in cs2.gates for _, e in g.constraints] == [
+        to_data(e) for g in cs.gates for _, e in g.constraints
+    ]
+
+
+def test_rows_needed():
+    rows, k = rows_needed(FeatureCircuit())
+    assert rows == 12 + 1 + 4 + 12
+    assert (1 << k) - 4 - 1 >= rows > (1 << (k - 1)) - 4 - 1
+
+
+def test_copy_needs_equality():
+    class Bad:
+        def configure(self, cs):
+            return cs.advice_column()
+
+        def synthesize(self, layouter, a):
+            with layouter.region("r") as region:
+                x = region.assign_advice(a, 0, [1, 2])
+            layouter.constrain_equal(x[0], x[1])
+
+    from zkml_core.dev.mock import MockProver
+
+    with pytest.raises(CircuitError, match="enable_equality"):
+        MockProver(Bad(), [], k=4, field=SLOW_FR)
+
+
+def test_membership_and_multiplicities_match_python_counts():
+    rng = np.random.default_rng(1)
+    table = rng.integers(0, 20, size=(30, 2))
+    inputs = [rng.integers(0, 20, size=(40, 2)), rng.integers(0, 20, size=(25, 2))]
+    f = SLOW_FR.from_ints
+    tab = [f(table[:, 0]), f(table[:, 1])]
+    ins = [[f(x[:, 0]), f(x[:, 1])] for x in inputs]
+    rows = {tuple(r) for r in table.tolist()}
+    assert rows_in_set(ins[0], tab).tolist() == [tuple(r) in rows for r in inputs[0].tolist()]
+    got = multiplicities(ins, tab)
+    want = [0] * len(table)
+    for x in inputs:
+        for r in x.tolist():
+            if tuple(r) in rows:
+                want[[tuple(t) for t in table.tolist()].index(tuple(r))] += 1
+    assert got.tolist() == want
