@@ -211,33 +211,28 @@ def evaluate(
     return go(expr)
 
 
-def queries_of(expr: Expression) -> list[Query]:
-    """Every column query in ``expr`` (with repeats), left to right."""
-    out: list[Query] = []
+def _leaves(expr: Expression, cls: type) -> list:
+    out = []
     stack = [expr]
     while stack:
         e = stack.pop()
-        if isinstance(e, Query):
+        if isinstance(e, cls):
             out.append(e)
         elif isinstance(e, (Sum, Product)):
             stack.extend((e.b, e.a))
         elif isinstance(e, (Negated, Scaled)):
             stack.append(e.a)
     return out
+
+
+def queries_of(expr: Expression) -> list[Query]:
+    """Every column query in ``expr`` (with repeats), left to right."""
+    return _leaves(expr, Query)
 
 
 def challenges_of(expr: Expression) -> list[Challenge]:
-    out: list[Challenge] = []
-    stack = [expr]
-    while stack:
-        e = stack.pop()
-        if isinstance(e, Challenge):
-            out.append(e)
-        elif isinstance(e, (Sum, Product)):
-            stack.extend((e.b, e.a))
-        elif isinstance(e, (Negated, Scaled)):
-            stack.append(e.a)
-    return out
+    """Every challenge in ``expr`` (with repeats), left to right."""
+    return _leaves(expr, Challenge)
 
 
 def to_data(expr: Expression) -> list:
