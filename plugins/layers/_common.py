@@ -1,0 +1,58 @@
+"""Helpers shared by the built-in layer modules: params checks and fused activations."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zkml_core.errors import CircuitError, ModelError
+from zkml_core.model import LayerSpec
+
+# TFLite's ActivationFunctionType numbering, which zkml's params use
+ACT_NONE, ACT_RELU, ACT_RELU6 = 0, 1, 3
+ACTIVATION_NAMES = {ACT_NONE: "none", ACT_RELU: "relu", ACT_RELU6: "relu6"}
+
+
+def expect_params(spec: LayerSpec, count: int, meaning: str) -> tuple[int, ...]:
+    """The layer's params, which must be exactly ``count`` integers (``meaning`` lists them)."""
+    if len(spec.params) != count:
+        raise ModelError(f"params must be [{meaning}] ({count} integers), got "
+                         f"{list(spec.params)}")
+    return spec.params
+
+
+def expect_inputs(spec: LayerSpec, allowed: tuple[int, ...], meaning: str) -> None:
+    if len(spec.inp_idxes) not in allowed:
+        counts = " or ".join(str(n) for n in allowed)
+        raise ModelError(f"needs {counts} inputs ({meaning}), got {len(spec.inp_idxes)}")
+
+
+def check_activation(code: int, allowed: tuple[int, ...]) -> int:
+    if code not in allowed:
+        names = ", ".join(f"{c} ({ACTIVATION_NAMES[c]})" for c in allowed)
+        raise ModelError(f"unsupported fused activation {code}; supported: {names}")
+    return code
+
+
+def activate_int(x: np.ndarray, code: int, sf: int) -> np.ndarray:
+    """relu: max(x, 0); relu6: clamp to [0, 6 sf] (zkml's relu6 table)."""
+    if code == ACT_RELU:
+        return np.maximum(x, 0)
+    if code == ACT_RELU6:
+        return np.clip(x, 0, 6 * sf)
+    return x
+
+
+def activate_float(x: np.ndarray, code: int) -> np.ndarray:
+    if code == ACT_RELU:
+        return np.maximum(x, 0.0)
+    if code == ACT_RELU6:
+        return np.clip(x, 0.0, 6.0)
+    return x
+
+
+def no_circuit(name: str) -> CircuitError:
+    """The error ``synthesize`` raises until the layer's circuit is written."""
+    return CircuitError(
+        f"the circuit for layer {name} is not available yet in this zkml version: its "
+        "integer and float semantics run, but it cannot be proven; `zkml plugins` lists "
+        "the installed layers")

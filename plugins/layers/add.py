@@ -1,0 +1,52 @@
+"""Add: elementwise a + b with numpy-style broadcasting, optional fused relu (exact).
+
+params = [activation] (0 none, 1 relu). Both operands are at scale sf, so the sum is too.
+"""
+
+from __future__ import annotations
+
+from zkml_plugins.layers._common import (
+    ACT_NONE,
+    ACT_RELU,
+    activate_float,
+    activate_int,
+    check_activation,
+    expect_inputs,
+    expect_params,
+    no_circuit,
+)
+
+from zkml_core.hookspecs import hookimpl
+from zkml_core.interfaces import Layer
+from zkml_core.model.fixed_point import broadcast
+
+
+class Add(Layer):
+    name = "Add"
+    description = "elementwise a + b (broadcasting), optional relu"
+    tflite_ops = ("ADD",)
+
+    def __init__(self, spec) -> None:
+        super().__init__(spec)
+        (act,) = expect_params(spec, 1, "activation")
+        expect_inputs(spec, (2,), "a, b")
+        self.activation = check_activation(act, (ACT_NONE, ACT_RELU))
+
+    def forward_int(self, inputs, ctx):
+        a, b = broadcast("Add", *inputs)
+        return [activate_int(a + b, self.activation, ctx.scale_factor)]
+
+    def forward_float(self, inputs, ctx):
+        a, b = broadcast("Add", *inputs)
+        return [activate_float(a + b, self.activation)]
+
+    def gadgets(self, ctx):
+        return ["add_pairs"] + (["relu"] if self.activation == ACT_RELU else [])
+
+    def synthesize(self, inputs, ctx):
+        raise no_circuit(self.name)
+
+
+@hookimpl
+def zkml_register_layers():
+    return [Add]

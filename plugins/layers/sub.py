@@ -1,0 +1,39 @@
+"""Sub: elementwise a - b with numpy-style broadcasting (exact). params = []."""
+
+from __future__ import annotations
+
+from zkml_plugins.layers._common import expect_inputs, expect_params, no_circuit
+
+from zkml_core.hookspecs import hookimpl
+from zkml_core.interfaces import Layer
+from zkml_core.model.fixed_point import broadcast
+
+
+class Sub(Layer):
+    name = "Sub"
+    description = "elementwise a - b (broadcasting)"
+    tflite_ops = ("SUB",)
+
+    def __init__(self, spec) -> None:
+        super().__init__(spec)
+        expect_params(spec, 0, "")
+        expect_inputs(spec, (2,), "a, b")
+
+    def forward_int(self, inputs, ctx):
+        a, b = broadcast("Sub", *inputs)
+        return [a - b]
+
+    def forward_float(self, inputs, ctx):
+        a, b = broadcast("Sub", *inputs)
+        return [a - b]
+
+    def gadgets(self, ctx):
+        return ["sub_pairs"]
+
+    def synthesize(self, inputs, ctx):
+        raise no_circuit(self.name)
+
+
+@hookimpl
+def zkml_register_layers():
+    return [Sub]
