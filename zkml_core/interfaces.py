@@ -41,11 +41,19 @@ class Layer:
         raise NotImplementedError(f"layer {cls.name} cannot be converted from TFLite")
 
     def forward_float(self, inputs: list, ctx: Any) -> list:
-        """float64 reference semantics: numpy arrays in, numpy arrays out."""
+        """float64 reference semantics: numpy arrays in, numpy arrays out.
+
+        ``inputs`` follow ``spec.inp_idxes`` (stored integers divided by the scale
+        factor); the returned list follows ``spec.out_idxes`` with ``spec.out_shapes``.
+        """
         raise NotImplementedError
 
     def forward_int(self, inputs: list, ctx: Any) -> list:
-        """Exact fixed-point semantics (int64 arrays at the model's scale): the witness."""
+        """Exact fixed-point semantics (int64 arrays at the model's scale): the witness.
+
+        Same order and shapes as :meth:`forward_float`; ``ctx`` is a
+        :class:`zkml_core.model.ExecContext`. Returns int64 arrays.
+        """
         raise NotImplementedError
 
     def gadgets(self, ctx: Any) -> list[str]:
