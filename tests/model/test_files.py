@@ -149,6 +149,12 @@ CORRUPTIONS = [
     (_set(["layers", 0, "inp_shapes"], [[2, 2]]), "inp_idxes has 2 entries but inp_shapes has 1"),
     (_set(["layers", 0], "Add"), "layers[0]: expected a map, got str"),
     (_set(["commit_before"], [[1, "x"]]), "commit_before[0][1]: expected an integer"),
+    (_set(["layers", 0, "inp_shapes"], [[2, 2], [4]]),
+     "layers[0] (Add).inp_shapes[1] is [4] but tensor 1 (tensors entry 1) has shape [2, 2]"),
+    (lambda obj: obj["layers"].append(
+        {"layer_type": "Sub", "params": [], "inp_idxes": [2, 1], "inp_shapes": [[4], [2, 2]],
+         "out_idxes": [3], "out_shapes": [[2, 2]], "mask": []}),
+     "layers[1] (Sub).inp_shapes[0] is [4] but tensor 2 (output of layers[0] (Add))"),
 ]
 
 

@@ -185,7 +185,23 @@ def parse_model(obj: Any, source: str = "<model>") -> Model:
     num_random = _optional(m, "num_random")
     model.num_random = (DEFAULT_NUM_RANDOM if num_random is None
                         else r.int(num_random, "num_random"))
+    check_shapes(model)
     return model
+
+
+def check_shapes(model: Model) -> None:
+    """Each layer's ``inp_shapes`` must match the stored tensor or earlier output it names."""
+    known = {idx: (t.shape, f"tensors entry {idx}") for idx, t in model.tensor_map().items()}
+    for i, spec in enumerate(model.layers):
+        for j, (idx, shape) in enumerate(zip(spec.inp_idxes, spec.inp_shapes, strict=True)):
+            if idx in known and known[idx][0] != shape:
+                have, origin = known[idx]
+                raise ModelError(
+                    f"{model.source}: layers[{i}] ({spec.layer_type}).inp_shapes[{j}] is "
+                    f"{list(shape)} but tensor {idx} ({origin}) has shape {list(have)}; "
+                    f"{_HINT}")
+        for idx, shape in zip(spec.out_idxes, spec.out_shapes, strict=True):
+            known[idx] = (shape, f"output of layers[{i}] ({spec.layer_type})")
 
 
 def parse_input(obj: Any, source: str = "<input>") -> list[Tensor]:
