@@ -1,0 +1,228 @@
+"""The converter against files made by the original zkml converter and the interpreter.
+
+The built-in layer plugins do not have ``from_tflite`` steps yet, so these tests give
+them one by subclassing (the converter only sees classes with ``tflite_ops`` and
+``from_tflite``, exactly what a plugin provides); their ``forward_int``/``forward_float``
+are the real plugins'.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tflite_refs as ref
+from zkml_plugins.layers.add import Add
+from zkml_plugins.layers.avg_pool_2d import AveragePool2D
+from zkml_plugins.layers.conv2d import Conv2D
+from zkml_plugins.layers.mul import Mul
+from zkml_plugins.layers.reshape import Reshape
+from zkml_plugins.layers.sub import Sub
+
+from zkml_core.convert.converter import ConvertOptions, convert
+from zkml_core.convert.tflite_reader import read_tflite
+from zkml_core.convert.tflite_writer import TFLiteWriter, affine_params
+from zkml_core.errors import ModelError, UnsupportedError
+from zkml_core.interfaces import Layer
+from zkml_core.model import Tensor, execute_float, execute_int, load_input, load_model
+
+PADDING = {"SAME": 0, "VALID": 1}
+
+
+class ConvT(Conv2D):
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        o = op.options
+        if (o["dilation_h_factor"], o["dilation_w_factor"]) != (1, 1):
+            raise ctx.unsupported(op, "dilation")
+        conv_type = 1 if op.op == "DEPTHWISE_CONV_2D" else 0
+        return ctx.layer("Conv2D", op, [conv_type, PADDING[o["padding"]], ctx.activation(op),
+                                        o["stride_h"], o["stride_w"]])
+
+
+class PoolT(AveragePool2D):
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        o = op.options
+        if o["padding"] != "VALID":
+            raise ctx.unsupported(op, "SAME padding")
+        ctx.activation(op, ("NONE",))
+        return ctx.layer("AveragePool2D", op, [o["filter_height"], o["filter_width"],
+                                               o["stride_h"], o["stride_w"]])
+
+
+class AddT(Add):
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        return ctx.layer("Add", op, [ctx.activation(op, ("NONE", "RELU"))])
+
+
+class MulT(Mul):
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        ctx.activation(op, ("NONE",))
+        return ctx.layer("Mul", op)
+
+
+class SubT(Sub):
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        ctx.activation(op, ("NONE",))
+        return ctx.layer("Sub", op)
+
+
+class ReshapeT(Reshape):
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        return ctx.layer("Reshape", op, inputs=op.inputs[:1])
+
+
+LAYERS = {c.name: c for c in (ConvT, PoolT, AddT, MulT, SubT, ReshapeT)}
+MNIST = ConvertOptions(scale_factor=512, k=15, num_cols=7, end_layer=16)
+
+
+def test_mnist_conversion_equals_the_original_zkml_converter(mnist_tflite):
+    want = load_model(mnist_tflite.parent / "model.msgpack")
+    got = convert(read_tflite(mnist_tflite), LAYERS, MNIST)
+    assert (got.global_sf, got.k, got.num_cols) == (want.global_sf, want.k, want.num_cols)
+    assert got.inp_idxes == want.inp_idxes and got.out_idxes == want.out_idxes
+    assert got.layers == want.layers
+    assert [(t.idx, t.shape) for t in got.tensors] == [(t.idx, t.shape) for t in want.tensors]
+    for g, w in zip(got.tensors, want.tensors, strict=True):
+        np.testing.assert_array_equal(g.data, w.data, err_msg=f"tensor {g.idx}")
+
+
+def _logits_37(model_path, x):
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    it = Interpreter(model_path=str(model_path), experimental_preserve_all_tensors=True,
+                     experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
+    it.allocate_tensors()
+    it.set_tensor(0, x.astype(np.float32))
+    it.invoke()
+    return it.get_tensor(37).astype(np.float64)
+
+
+def test_converted_mnist_runs_close_to_the_interpreter(mnist_tflite):
+    sf = MNIST.scale_factor
+    (x_int,) = load_input(mnist_tflite.parent / "inp.msgpack")
+    model = convert(read_tflite(mnist_tflite), LAYERS, MNIST)
+    want = _logits_37(mnist_tflite, x_int.array() / sf)  # logits up to ~16 in magnitude
+    scale = np.abs(want).max()
+    # weights rounded to 1/512 through 6 convolutions: measured 0.067 (float run) and 0.081
+    # (integer run) here; the bounds below leave 2x room
+    flt = execute_float(model, LAYERS, inputs=[x_int]).outputs[0]
+    assert np.abs(flt - want).max() < 0.01 * scale
+    out = execute_int(model, LAYERS, inputs=[x_int]).outputs[0] / sf
+    assert np.abs(out - want).max() < 0.01 * scale
+    assert int(np.argmax(out)) == int(np.argmax(want)) == 5
+
+
+def test_unsupported_ops_are_listed_together(mnist_tflite):
+    layers = {"Conv2D": ConvT, "Add": AddT}
+    with pytest.raises(UnsupportedError) as info:
+        convert(read_tflite(mnist_tflite), layers, MNIST)
+    msg = str(info.value)
+    assert "#1 AVERAGE_POOL_2D" in msg and "#2 MUL" in msg and "#12 MUL" in msg
+    assert "8 operator(s)" not in msg  # ops 16, 17 are outside end_layer
+    assert "6 operator(s)" in msg
+
+
+def test_layers_without_from_tflite_and_unsupported_variants_are_reported(tmp_path):
+    w = TFLiteWriter()
+    x = w.add_input("x", (1, 4, 4, 1))
+    y = w.add_tensor("y", (1, 2, 2, 1))
+    w.add_op("AVERAGE_POOL_2D", [x], [y], padding="SAME", filter_height=2, filter_width=2,
+             stride_h=2, stride_w=2)
+    z = w.add_tensor("z", (1, 2, 2, 1))
+    w.add_op("ADD", [y, y], [z])
+    t = w.add_tensor("t", (1, 2, 2, 1))
+    w.add_op("TANH", [z], [t])
+    w.mark_output(t)
+    path = tmp_path / "m.tflite"
+    w.save(path)
+    bare = type("Tanh", (Layer,), {"name": "Tanh", "tflite_ops": ("TANH",)})
+    with pytest.raises(UnsupportedError) as info:
+        convert(read_tflite(path), {**LAYERS, "Tanh": bare})
+    msg = str(info.value)
+    assert "2 operator(s) cannot be converted" in msg
+    assert "#0 AVERAGE_POOL_2D" in msg and "SAME padding" in msg
+    assert "#2 TANH: Tanh has no from_tflite" in msg
+
+
+def test_a_plugin_can_decline_and_another_takes_the_op(tmp_path):
+    class Declines(Layer):
+        name = "AAA"
+        tflite_ops = ("SUB",)
+
+        @classmethod
+        def from_tflite(cls, op, ctx):
+            return None
+
+    w = TFLiteWriter()
+    x = w.add_input("x", (1, 3))
+    c = w.add_constant("c", np.array([[0.5, -1.25, 2.0]], np.float32))
+    y = w.add_tensor("y", (1, 3))
+    w.add_op("SUB", [x, c], [y])
+    w.mark_output(y)
+    graph = read_tflite(_save(w, tmp_path))
+    model = convert(graph, {**LAYERS, "AAA": Declines}, ConvertOptions(scale_factor=4))
+    assert [s.layer_type for s in model.layers] == ["Sub"]
+    assert model.inp_idxes == (x,) and model.out_idxes == (y,)
+    (t,) = model.tensors
+    assert t.idx == c and list(t.data) == [2, -5, 8]  # round(x * 4)
+
+
+def _save(w: TFLiteWriter, tmp_path) -> str:
+    path = tmp_path / "m.tflite"
+    w.save(path)
+    return str(path)
+
+
+def test_int8_models_are_refused_clearly(tmp_path):
+    w = TFLiteWriter()
+    q = affine_params(-1, 1)
+    x = w.add_input("x", (1, 4), "int8", q)
+    y = w.add_tensor("y", (1, 4), "int8", q)
+    w.add_op("ADD", [x, x], [y])
+    w.mark_output(y)
+    with pytest.raises(UnsupportedError, match="quantised model.*float32 TFLite models only"):
+        convert(read_tflite(_save(w, tmp_path)), LAYERS)
+
+
+def test_float_demo_like_model_matches_the_interpreter(tmp_path):
+    rng = np.random.default_rng(5)
+    w = TFLiteWriter()
+    x = w.add_input("x", (1, 6, 6, 2))
+    c1 = w.add_tensor("c1", (1, 6, 6, 3))
+    w.add_op("CONV_2D", [x, w.add_constant("k", rng.normal(0, 0.5, (3, 3, 3, 2)).astype("f4")),
+                         w.add_constant("b", rng.normal(0, 0.5, 3).astype("f4"))], [c1],
+             padding="SAME", fused_activation_function="RELU")
+    p = w.add_tensor("p", (1, 3, 3, 3))
+    w.add_op("AVERAGE_POOL_2D", [c1], [p], filter_height=2, filter_width=2, stride_h=2,
+             stride_w=2)
+    m = w.add_tensor("m", (1, 3, 3, 3))
+    w.add_op("MUL", [p, w.add_constant("s", np.array([0.5, 2.0, -1.0], "f4"))], [m])
+    r = w.add_tensor("r", (1, 27))
+    w.add_op("RESHAPE", [m, w.add_constant("shape", np.array([1, 27], np.int32))], [r],
+             new_shape=[1, 27])
+    w.mark_output(r)
+    data = w.to_bytes()
+    xin = rng.uniform(0, 1, (1, 6, 6, 2)).astype(np.float32)
+    (want,) = ref.run_interpreter(data, xin)
+    sf = 1024
+    model = convert(read_tflite(_save(w, tmp_path)), LAYERS, ConvertOptions(scale_factor=sf))
+    assert [s.layer_type for s in model.layers] == ["Conv2D", "AveragePool2D", "Mul",
+                                                    "Reshape"]
+    inp = Tensor(idx=x, shape=(1, 6, 6, 2), data=np.round(xin * sf).astype(np.int64).ravel())
+    got = execute_int(model, LAYERS, inputs=[inp]).outputs[0] / sf
+    # each weight and input is off by <= 1/(2 sf); with 18-term sums of values below ~3
+    # and the roundings of each layer, the error stays well below 0.05
+    assert np.abs(got - want).max() < 0.05
+
+
+def test_bad_options_are_model_errors(mnist_tflite):
+    graph = read_tflite(mnist_tflite)
+    with pytest.raises(ModelError, match="scale factor"):
+        convert(graph, LAYERS, ConvertOptions(scale_factor=0))
+    with pytest.raises(ModelError, match="no operators"):
+        convert(graph, LAYERS, ConvertOptions(start_layer=30))

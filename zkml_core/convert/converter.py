@@ -1,0 +1,263 @@
+"""TFLite graph -> zkml model, one operator at a time through the layer plugins.
+
+Every layer plugin lists the TFLite builtin ops it converts (``tflite_ops``) and turns
+one operator into layer specs in ``from_tflite(op, ctx)``:
+
+- ``op`` is a :class:`~zkml_core.convert.tflite_reader.TFLiteOperator` (op name, input
+  and output tensor indices, builtin options as a dict);
+- ``ctx`` is the :class:`ConvertContext` below: tensor shapes and constants, the fused
+  activation code, :meth:`ConvertContext.layer` to build a spec with its shapes filled in,
+  :meth:`ConvertContext.add_constant` for derived weights (e.g. transposed);
+- it returns a :class:`~zkml_core.model.LayerSpec`, a list of them, or None to decline
+  (the converter then tries the next plugin listing the op, in name order).
+
+Float models are quantised like zkml's converter: one scale factor ``sf`` for the whole
+model; FLOAT32 constants become ``round(x * sf)``, INT32/INT64 constants are kept
+unscaled, a scalar shape becomes ``[1]``. Tensor indices stay those of the TFLite file.
+int8-quantised models are refused with an UnsupportedError for now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+
+from zkml_core.convert.tflite_reader import (
+    TFLiteGraph,
+    TFLiteOperator,
+    TFLiteTensor,
+    check_supported,
+)
+from zkml_core.errors import ModelError, UnsupportedError, ZkmlError
+from zkml_core.interfaces import Layer
+from zkml_core.model import LayerSpec, Model, Tensor
+from zkml_core.model.ir import DEFAULT_NUM_RANDOM
+
+#: TFLite ActivationFunctionType codes, which zkml's layer params use
+ACTIVATION_CODES = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3, "TANH": 4,
+                    "SIGN_BIT": 5}
+#: TFLite tensor types the float converter stores (others, e.g. STRING, are never layer inputs)
+_UNSCALED_TYPES = ("INT32", "INT64", "INT16", "UINT8")
+_QUANTISED_TYPES = ("INT8", "UINT8", "INT16")
+
+
+@attrs.frozen
+class ConvertOptions:
+    """The converter's settings (zkml's converter flags and their defaults)."""
+
+    scale_factor: int = 512
+    k: int = 17
+    num_cols: int = 10
+    num_random: int = DEFAULT_NUM_RANDOM
+    use_selectors: bool = True
+    #: commit_before = [weights, inputs], commit_after = [outputs]
+    commit: bool = False
+    #: convert operators [start_layer, end_layer) only
+    start_layer: int = 0
+    end_layer: int | None = None
+
+
+def _shape(shape: Sequence[int]) -> tuple[int, ...]:
+    return tuple(int(d) for d in shape) or (1,)  # a scalar becomes [1], as in zkml
+
+
+class ConvertContext:
+    """What a layer's ``from_tflite`` sees: the graph, the scale factor, helpers."""
+
+    def __init__(self, graph: TFLiteGraph, options: ConvertOptions) -> None:
+        self.graph = graph
+        self.options = options
+        self.scale_factor = options.scale_factor
+        #: constants added by layers (float values, or ints when unscaled)
+        self.extra: dict[int, tuple[np.ndarray, bool]] = {}
+        self._next_idx = len(graph.tensors)
+
+    # -- tensors ------------------------------------------------------------------------
+
+    def tensor(self, idx: int) -> TFLiteTensor:
+        return self.graph.tensor(idx)
+
+    def shape(self, idx: int) -> tuple[int, ...]:
+        """The zkml shape of a tensor (scalars are [1])."""
+        if idx in self.extra:
+            return _shape(self.extra[idx][0].shape)
+        return _shape(self.graph.tensor(idx).shape)
+
+    def is_constant(self, idx: int) -> bool:
+        return idx in self.extra or (0 <= idx < len(self.graph.tensors)
+                                     and self.graph.tensor(idx).is_constant)
+
+    def constant(self, idx: int) -> np.ndarray | None:
+        """A constant tensor's real values (float64 for float tensors), or None."""
+        if idx in self.extra:
+            return self.extra[idx][0]
+        t = self.graph.tensor(idx)
+        if t.data is None:
+            return None
+        return t.data.astype(np.float64) if t.data.dtype.kind == "f" else t.data.copy()
+
+    def add_constant(self, values: np.ndarray, scaled: bool = True) -> int:
+        """A new constant tensor (real values; stored as round(x * sf) when ``scaled``)."""
+        idx = self._next_idx
+        self._next_idx += 1
+        self.extra[idx] = (np.asarray(values), scaled)
+        return idx
+
+    # -- options --------------------------------------------------------------------------
+
+    def activation(self, op: TFLiteOperator, allowed: Iterable[str] = ("NONE", "RELU", "RELU6")
+                   ) -> int:
+        """The TFLite code of the op's fused activation; an UnsupportedError if not allowed."""
+        name = op.options.get("fused_activation_function", "NONE")
+        if name not in allowed:
+            raise self.unsupported(op, f"fused activation {name} (supported: "
+                                       f"{', '.join(allowed)})")
+        return ACTIVATION_CODES[name]
+
+    def unsupported(self, op: TFLiteOperator, what: str) -> UnsupportedError:
+        """The error to raise for an op variant the layer cannot convert."""
+        return UnsupportedError(f"{self.graph.source}: operator #{op.index} {op.op}: {what} "
+                                "is not supported by the installed layer plugins")
+
+    # -- specs ----------------------------------------------------------------------------
+
+    def layer(self, layer_type: str, op: TFLiteOperator, params: Sequence[int] = (),
+              inputs: Sequence[int] | None = None, outputs: Sequence[int] | None = None,
+              mask: Sequence[int] = ()) -> LayerSpec:
+        """A LayerSpec over ``inputs``/``outputs`` (default: the op's; -1 entries dropped)."""
+        ins = [i for i in (op.inputs if inputs is None else inputs) if i >= 0]
+        outs = list(op.outputs if outputs is None else outputs)
+        return LayerSpec(layer_type=layer_type, params=[int(p) for p in params],
+                         inp_idxes=ins, inp_shapes=[self.shape(i) for i in ins],
+                         out_idxes=outs, out_shapes=[self.shape(i) for i in outs],
+                         mask=[int(m) for m in mask])
+
+    # -- stored data ------------------------------------------------------------------------
+
+    def stored(self, idx: int) -> np.ndarray | None:
+        """The int64 data zkml stores for a constant (None for INT64 etc. it skips)."""
+        sf = self.scale_factor
+        if idx in self.extra:
+            values, scaled = self.extra[idx]
+            return np.round(values * sf).astype(np.int64) if scaled else values.astype(np.int64)
+        t = self.graph.tensor(idx)
+        if t.data is None:
+            return None
+        if t.type == "FLOAT32":
+            return np.round(t.data.astype(np.float64) * sf).astype(np.int64)
+        if t.type in _UNSCALED_TYPES:
+            return t.data.astype(np.int64)
+        raise ModelError(f"{self.graph.source}: constant tensor {idx} ({t.name!r}) has type "
+                         f"{t.type}, which the float converter cannot store")
+
+
+def layers_by_op(layers: Mapping[str, type[Layer]] | Iterable[type[Layer]]
+                 ) -> dict[str, list[type[Layer]]]:
+    """TFLite op name -> the layer classes that list it, in layer-name order."""
+    classes = layers.values() if isinstance(layers, Mapping) else layers
+    out: dict[str, list[type[Layer]]] = {}
+    for cls in sorted(classes, key=lambda c: c.name):
+        for op in cls.tflite_ops:
+            out.setdefault(op, []).append(cls)
+    return out
+
+
+def _check_float(graph: TFLiteGraph, ops: Sequence[TFLiteOperator]) -> None:
+    quantised = sorted({i for op in ops for i in (*op.inputs, *op.outputs)
+                        if i >= 0 and graph.tensor(i).quantization is not None
+                        and graph.tensor(i).type in _QUANTISED_TYPES})
+    if quantised:
+        names = ", ".join(f"{i} ({graph.tensor(i).type})" for i in quantised[:5])
+        raise UnsupportedError(
+            f"{graph.source} is an int8/uint8-quantised model (quantised tensors {names}"
+            f"{' ...' if len(quantised) > 5 else ''}); this zkml version converts float32 "
+            "TFLite models only: convert the float model instead")
+
+
+def _as_specs(result: Any, cls: type, op: TFLiteOperator) -> list[LayerSpec] | None:
+    if result is None:
+        return None
+    specs = [result] if isinstance(result, LayerSpec) else list(result)
+    for s in specs:
+        if not isinstance(s, LayerSpec):
+            raise ModelError(f"layer plugin {cls.__module__}.{cls.__qualname__}.from_tflite "
+                             f"returned {type(s).__name__} for operator #{op.index} {op.op}, "
+                             "not a LayerSpec; this is a bug in the plugin")
+    return specs
+
+
+def convert(graph: TFLiteGraph, layers: Mapping[str, type[Layer]] | Iterable[type[Layer]],
+            options: ConvertOptions | None = None) -> Model:
+    """Convert a float TFLite graph to a zkml Model with the given layer classes.
+
+    Raises one UnsupportedError listing every operator no layer converts.
+    """
+    options = options or ConvertOptions()
+    if options.scale_factor < 1:
+        raise ModelError(f"the scale factor must be >= 1, got {options.scale_factor}")
+    ops = list(graph.operators[options.start_layer:options.end_layer])
+    if not ops:
+        raise ModelError(f"{graph.source}: no operators to convert in layers "
+                         f"[{options.start_layer}, {options.end_layer})")
+    by_op = layers_by_op(layers)
+    sub = attrs.evolve(graph, operators=tuple(ops))
+    check_supported(sub, [c for cs in by_op.values() for c in cs])
+    _check_float(graph, ops)
+
+    ctx = ConvertContext(graph, options)
+    specs: list[LayerSpec] = []
+    failed: list[tuple[int, str, str]] = []
+    for op in ops:
+        converted = None
+        for cls in by_op[op.op]:
+            try:
+                converted = _as_specs(cls.from_tflite(op, ctx), cls, op)
+            except NotImplementedError:
+                failed.append((op.index, op.op, f"{cls.name} has no from_tflite"))
+                converted = []
+            except UnsupportedError as exc:
+                failed.append((op.index, op.op, str(exc)))
+                converted = []
+            except ZkmlError as exc:
+                raise type(exc)(f"{graph.source}: operator #{op.index} {op.op}: {exc}") from exc
+            if converted is not None:
+                break
+        if converted is None:
+            names = ", ".join(c.name for c in by_op[op.op])
+            failed.append((op.index, op.op, f"declined by {names}"))
+        else:
+            specs.extend(converted)
+    if failed:
+        listed = "; ".join(f"#{i} {name}: {why}" for i, name, why in failed)
+        raise UnsupportedError(f"{graph.source}: {len(failed)} operator(s) cannot be "
+                               f"converted: {listed}")
+    return _model(graph, ctx, specs, options)
+
+
+def _model(graph: TFLiteGraph, ctx: ConvertContext, specs: list[LayerSpec],
+           options: ConvertOptions) -> Model:
+    produced = {i for s in specs for i in s.out_idxes}
+    used = sorted({i for s in specs for i in s.inp_idxes})
+    tensors = []
+    for idx in used:
+        if idx in produced or not ctx.is_constant(idx):
+            continue
+        data = ctx.stored(idx)
+        if data is not None:
+            tensors.append(Tensor(idx=idx, shape=ctx.shape(idx), data=data.reshape(-1)))
+    free = {i for i in used if i not in produced and not ctx.is_constant(i)}
+    # graph inputs first, in the file's order, then any other free tensor
+    inputs = tuple([i for i in graph.inputs if i in free] + sorted(free - set(graph.inputs)))
+    outputs = tuple(specs[-1].out_idxes)
+    commit_before = commit_after = []
+    if options.commit:
+        commit_before = [[t.idx for t in tensors], list(inputs)]
+        commit_after = [list(outputs)]
+    return Model(global_sf=options.scale_factor, k=options.k, num_cols=options.num_cols,
+                 inp_idxes=inputs, out_idxes=outputs, tensors=tensors, layers=specs,
+                 use_selectors=options.use_selectors, commit_before=commit_before,
+                 commit_after=commit_after, num_random=options.num_random,
+                 extra={"commit": options.commit}, source=graph.source)
