@@ -143,6 +143,8 @@ CORRUPTIONS = [
     (_set(["tensors", 0, "data"], [1, 2, True, 4]), "tensors[0].data[2]: expected an integer"),
     (_set(["tensors", 0, "data"], [1, 2, -(2**31) - 1, 4]), "tensors[0].data[2]: value"),
     (_set(["tensors", 0, "data"], [1, 2, 2**63, 4]), "tensors[0].data[2]: 9223372036854775808"),
+    (_set(["tensors", 0, "data"], [1, [2, 3], 3, 4]), "tensors[0].data[1]: expected an integer"),
+    (_set(["tensors", 0, "data"], [[1], [2], [3], [4]]), "tensors[0].data[0]: expected an integer"),
     (_set(["tensors", 0, "shape"], [2, -2]), "tensors[0].shape[1]: negative dimension"),
     (_set(["layers", 0, "layer_type"], 7), "layers[0].layer_type: expected a string"),
     (_set(["layers", 0, "params"], ["0"]), "layers[0] (Add).params[0]: expected an integer"),

@@ -82,8 +82,12 @@ class _Reader:
         need = math.prod(shape)
         if len(values) != need:
             raise self.fail(where, f"has {len(values)} values but shape {shape} needs {need}")
-        arr = np.asarray(values)
-        if arr.dtype.kind != "i" or arr.ndim != 1 or any(isinstance(v, bool) for v in values):
+        try:
+            arr = np.asarray(values)
+            fast = arr.dtype.kind == "i" and arr.ndim == 1
+        except (ValueError, TypeError, OverflowError):  # ragged nesting, odd objects
+            fast = False
+        if not fast or any(isinstance(v, bool) for v in values):
             # find the first offending value for the message
             for i, v in enumerate(values):
                 self.int(v, f"{where}[{i}]")
