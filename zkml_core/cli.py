@@ -81,6 +81,9 @@ def _add_version(cli: CommandRegistry) -> None:
 #: functions that add the core's subcommands; other core modules append theirs here
 CORE_COMMANDS: list[Callable[[CommandRegistry], None]] = [_add_plugins, _add_version]
 
+# core modules that append their commands to CORE_COMMANDS when imported
+import zkml_core.convert.commands  # noqa: E402, F401  (convert, input)
+
 
 def build_parser(registry: Registry) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(

@@ -1,9 +1,7 @@
 """The converter against files made by the original zkml converter and the interpreter.
 
-The built-in layer plugins do not have ``from_tflite`` steps yet, so these tests give
-them one by subclassing (the converter only sees classes with ``tflite_ops`` and
-``from_tflite``, exactly what a plugin provides); their ``forward_int``/``forward_float``
-are the real plugins'.
+The built-in layer plugins do not have ``from_tflite`` steps yet, so these tests use
+subclasses that add one (mnist_layers.py); forward_int / forward_float are the plugins'.
 """
 
 from __future__ import annotations
@@ -11,12 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tflite_refs as ref
-from zkml_plugins.layers.add import Add
-from zkml_plugins.layers.avg_pool_2d import AveragePool2D
-from zkml_plugins.layers.conv2d import Conv2D
-from zkml_plugins.layers.mul import Mul
-from zkml_plugins.layers.reshape import Reshape
-from zkml_plugins.layers.sub import Sub
+from mnist_layers import LAYERS
 
 from zkml_core.convert.converter import ConvertOptions, convert
 from zkml_core.convert.tflite_reader import read_tflite
@@ -25,58 +18,6 @@ from zkml_core.errors import ModelError, UnsupportedError
 from zkml_core.interfaces import Layer
 from zkml_core.model import Tensor, execute_float, execute_int, load_input, load_model
 
-PADDING = {"SAME": 0, "VALID": 1}
-
-
-class ConvT(Conv2D):
-    @classmethod
-    def from_tflite(cls, op, ctx):
-        o = op.options
-        if (o["dilation_h_factor"], o["dilation_w_factor"]) != (1, 1):
-            raise ctx.unsupported(op, "dilation")
-        conv_type = 1 if op.op == "DEPTHWISE_CONV_2D" else 0
-        return ctx.layer("Conv2D", op, [conv_type, PADDING[o["padding"]], ctx.activation(op),
-                                        o["stride_h"], o["stride_w"]])
-
-
-class PoolT(AveragePool2D):
-    @classmethod
-    def from_tflite(cls, op, ctx):
-        o = op.options
-        if o["padding"] != "VALID":
-            raise ctx.unsupported(op, "SAME padding")
-        ctx.activation(op, ("NONE",))
-        return ctx.layer("AveragePool2D", op, [o["filter_height"], o["filter_width"],
-                                               o["stride_h"], o["stride_w"]])
-
-
-class AddT(Add):
-    @classmethod
-    def from_tflite(cls, op, ctx):
-        return ctx.layer("Add", op, [ctx.activation(op, ("NONE", "RELU"))])
-
-
-class MulT(Mul):
-    @classmethod
-    def from_tflite(cls, op, ctx):
-        ctx.activation(op, ("NONE",))
-        return ctx.layer("Mul", op)
-
-
-class SubT(Sub):
-    @classmethod
-    def from_tflite(cls, op, ctx):
-        ctx.activation(op, ("NONE",))
-        return ctx.layer("Sub", op)
-
-
-class ReshapeT(Reshape):
-    @classmethod
-    def from_tflite(cls, op, ctx):
-        return ctx.layer("Reshape", op, inputs=op.inputs[:1])
-
-
-LAYERS = {c.name: c for c in (ConvT, PoolT, AddT, MulT, SubT, ReshapeT)}
 MNIST = ConvertOptions(scale_factor=512, k=15, num_cols=7, end_layer=16)
 
 
@@ -118,7 +59,7 @@ def test_converted_mnist_runs_close_to_the_interpreter(mnist_tflite):
 
 
 def test_unsupported_ops_are_listed_together(mnist_tflite):
-    layers = {"Conv2D": ConvT, "Add": AddT}
+    layers = {"Conv2D": LAYERS["Conv2D"], "Add": LAYERS["Add"]}
     with pytest.raises(UnsupportedError) as info:
         convert(read_tflite(mnist_tflite), layers, MNIST)
     msg = str(info.value)

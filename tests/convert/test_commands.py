@@ -1,0 +1,76 @@
+"""``zkml convert`` and ``zkml input`` against the original zkml converter's files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from mnist_layers import Plugin
+
+from zkml_core.model import load_input, load_model
+from zkml_core.plugins import Registry
+
+
+@pytest.fixture(name="registry")
+def _registry() -> Registry:
+    reg = Registry(autoload=False)
+    reg.register(Plugin(), name="mnist-test-layers")
+    return reg
+
+
+MNIST_FLAGS = ["--scale-factor", "512", "--k", "15", "--num-cols", "7", "--end-layer", "16"]
+
+
+def test_convert_and_input_reproduce_the_zkml_mnist_files(zkml_cli, registry, mnist_tflite,
+                                                           tmp_path):
+    out, cfg = tmp_path / "model.msgpack", tmp_path / "config.msgpack"
+    code, stdout, stderr = zkml_cli("convert", str(mnist_tflite), "-o", str(out),
+                                    "--config-output", str(cfg), "--json", *MNIST_FLAGS,
+                                    registry=registry)
+    assert code == 0, stderr
+    summary = json.loads(stdout)
+    assert summary["layers"] == 16 and summary["out_idxes"] == [37]
+    assert summary["layer_types"] == ["Add", "AveragePool2D", "Conv2D", "Mul"]
+    got, want = load_model(out), load_model(mnist_tflite.parent / "model.msgpack")
+    assert got.layers == want.layers
+    for g, w in zip(got.tensors, want.tensors, strict=True):
+        assert g.idx == w.idx and g.shape == w.shape
+        np.testing.assert_array_equal(g.data, w.data)
+    assert load_model(cfg).is_config_only
+
+    (want_inp,) = load_input(mnist_tflite.parent / "inp.msgpack")
+    npy = tmp_path / "x.npy"
+    np.save(npy, want_inp.array().astype(np.float64) / 512)
+    inp = tmp_path / "inp.msgpack"
+    code, stdout, stderr = zkml_cli("input", "--model", str(cfg), str(npy), "-o", str(inp),
+                                    registry=registry)
+    assert code == 0, stderr
+    (got_inp,) = load_input(inp)
+    assert got_inp.idx == 0 and got_inp.shape == (1, 28, 28, 1)
+    np.testing.assert_array_equal(got_inp.data, want_inp.data)
+
+
+def test_convert_errors_are_one_line(zkml_cli, mnist_tflite, tmp_path):
+    empty = Registry(autoload=False)
+    code, stdout, stderr = zkml_cli("convert", str(mnist_tflite), "-o",
+                                    str(tmp_path / "m.msgpack"), registry=empty)
+    assert code == 1
+    assert stderr.count("\n") == 1 and "18 operator(s)" in stderr and "#17 SOFTMAX" in stderr
+    bad = tmp_path / "bad.tflite"
+    bad.write_bytes(mnist_tflite.read_bytes()[:1000])
+    code, _, stderr = zkml_cli("convert", str(bad), "-o", str(tmp_path / "m.msgpack"),
+                               registry=empty)
+    assert code == 1 and "bad.tflite" in stderr and stderr.count("\n") == 1
+    assert not (tmp_path / "m.msgpack").exists()
+
+
+def test_input_rejects_a_wrong_shape(zkml_cli, registry, mnist_tflite, tmp_path):
+    out = tmp_path / "model.msgpack"
+    assert zkml_cli("convert", str(mnist_tflite), "-o", str(out), *MNIST_FLAGS,
+                    registry=registry)[0] == 0
+    npy = tmp_path / "x.npy"
+    np.save(npy, np.zeros((1, 27, 28, 1)))
+    code, _, stderr = zkml_cli("input", "--model", str(out), str(npy), "-o",
+                               str(tmp_path / "i.msgpack"), registry=registry)
+    assert code == 1 and "does not fit model input 0 of shape [1, 28, 28, 1]" in stderr

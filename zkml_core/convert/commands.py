@@ -1,0 +1,126 @@
+"""``zkml convert`` (TFLite -> msgpack model) and ``zkml input`` (.npy -> input file).
+
+Importing this module appends both commands to :data:`zkml_core.cli.CORE_COMMANDS`
+(``zkml_core.cli`` imports it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from zkml_core.cli import CORE_COMMANDS, CommandRegistry
+from zkml_core.convert.converter import ConvertOptions, convert
+from zkml_core.convert.tflite_reader import read_tflite
+from zkml_core.errors import ModelError
+from zkml_core.model import Tensor, load_model, save_input, save_model
+from zkml_core.plugins import Registry
+
+
+def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
+    graph = read_tflite(args.model)
+    options = ConvertOptions(
+        scale_factor=args.scale_factor, k=args.k, num_cols=args.num_cols,
+        num_random=args.num_random, use_selectors=not args.no_selectors, commit=args.commit,
+        start_layer=args.start_layer, end_layer=args.end_layer)
+    model = convert(graph, registry.layers(), options)
+    save_model(model, args.output)
+    if args.config_output:
+        save_model(model, args.config_output, config_only=True)
+    summary = {
+        "model": str(args.output), "layers": len(model.layers),
+        "layer_types": model.layer_types(), "weights": sum(t.size for t in model.tensors),
+        "inp_idxes": list(model.inp_idxes), "out_idxes": list(model.out_idxes),
+        "global_sf": model.global_sf, "k": model.k, "num_cols": model.num_cols,
+    }
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(f"wrote {args.output}: {summary['layers']} layers "
+              f"({', '.join(summary['layer_types'])}), {summary['weights']} weights, "
+              f"scale factor {model.global_sf}, k {model.k}, {model.num_cols} columns")
+    return 0
+
+
+def input_shapes(model) -> dict[int, tuple[int, ...]]:
+    """Shape of each model input, from the layers that read it (as zkml's input converter)."""
+    shapes: dict[int, tuple[int, ...]] = {}
+    for spec in model.layers:
+        for idx, shape in zip(spec.inp_idxes, spec.inp_shapes, strict=True):
+            if idx in model.inp_idxes:
+                shapes.setdefault(idx, tuple(shape))
+    return shapes
+
+
+def cmd_input(args: argparse.Namespace, registry: Registry) -> int:
+    model = load_model(args.model)
+    shapes = input_shapes(model)
+    if len(args.arrays) != len(model.inp_idxes):
+        raise ModelError(f"{model.source} has {len(model.inp_idxes)} input(s) (tensors "
+                         f"{list(model.inp_idxes)}); pass one .npy file for each, got "
+                         f"{len(args.arrays)}")
+    sf = model.global_sf
+    tensors = []
+    for idx, path in zip(model.inp_idxes, args.arrays, strict=True):
+        try:
+            arr = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"cannot read {path} as a .npy array: {exc}") from exc
+        shape = shapes.get(idx, arr.shape)
+        if arr.size != int(np.prod(shape)) or arr.dtype.kind not in "fiub":
+            raise ModelError(f"{path}: a {arr.dtype} array of shape {list(arr.shape)} does not "
+                             f"fit model input {idx} of shape {list(shape)}")
+        data = np.round(arr.astype(np.float64) * sf).astype(np.int64).reshape(-1)
+        tensors.append(Tensor(idx=idx, shape=shape, data=data))
+    save_input(tensors, args.output)
+    print(f"wrote {args.output}: {len(tensors)} input tensor(s) at scale factor {sf}")
+    return 0
+
+
+def add_convert(cli: CommandRegistry) -> None:
+    defaults = ConvertOptions()
+    p = cli.command(
+        "convert", help="convert a float TFLite model to a zkml msgpack model",
+        description="Convert a float32 .tflite model to zkml's msgpack model format.\n"
+                    "Each TFLite op is converted by the layer plugin that lists it; one "
+                    "error lists every op no installed plugin converts.\nWeights become "
+                    "round(x * scale_factor) (one scale factor for the whole model).")
+    p.add_argument("model", type=Path, help="the .tflite file")
+    p.add_argument("-o", "--output", type=Path, required=True, help="model.msgpack to write")
+    p.add_argument("--config-output", type=Path,
+                   help="also write the model without tensor data (config.msgpack)")
+    p.add_argument("--scale-factor", type=int, default=defaults.scale_factor,
+                   help=f"fixed-point scale factor (default {defaults.scale_factor})")
+    p.add_argument("--k", type=int, default=defaults.k,
+                   help=f"log2 of the circuit rows (default {defaults.k})")
+    p.add_argument("--num-cols", type=int, default=defaults.num_cols,
+                   help=f"advice columns (default {defaults.num_cols})")
+    p.add_argument("--num-random", type=int, default=defaults.num_random,
+                   help=f"Freivalds randomness count (default {defaults.num_random})")
+    p.add_argument("--no-selectors", action="store_true",
+                   help="write use_selectors=false (unsound; benchmarking only)")
+    p.add_argument("--commit", action="store_true",
+                   help="commit to weights and inputs before, outputs after")
+    p.add_argument("--start-layer", type=int, default=0, help="first TFLite op to convert")
+    p.add_argument("--end-layer", type=int, default=None,
+                   help="convert TFLite ops before this index only")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
+    p.set_defaults(func=cmd_convert)
+
+
+def add_input(cli: CommandRegistry) -> None:
+    p = cli.command(
+        "input", help="turn .npy arrays into a zkml input file for a model",
+        description="Scale float .npy arrays by the model's scale factor (round(x * sf)) "
+                    "and write them as a zkml input file (inp.msgpack), one array per "
+                    "model input in inp_idxes order.")
+    p.add_argument("--model", type=Path, required=True, help="the zkml model (or config)")
+    p.add_argument("arrays", nargs="+", type=Path, help=".npy files, one per model input")
+    p.add_argument("-o", "--output", type=Path, required=True, help="inp.msgpack to write")
+    p.set_defaults(func=cmd_input)
+
+
+CORE_COMMANDS.extend([add_convert, add_input])
