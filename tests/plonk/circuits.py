@@ -6,7 +6,8 @@
   a[0] tied to the constant 1;
 - "mul": a * b = c, with a copied from the last Fibonacci value, b range-checked by a
   single-column lookup into 0..15, and c exposed as instance row 0;
-- "square": tuple lookup (x, x^2) into a two-column table;
+- "square": tuple lookup (x, x^2) into a two-column table, x also range-checked (a
+  second lookup into the range table, so inputs can share a helper column);
 - "horner": a phase-1 column d accumulating the Fibonacci values with a challenge:
   d[0] = a[0], d[i+1] = d[i] * ch + a[i+1].
 
@@ -50,6 +51,7 @@ class FeatureCircuit:
         cs.create_gate("mul", [("product", q_mul.cur() * (a.cur() * b.cur() - c.cur()))])
         cs.create_gate("acc", q_acc.cur() * (d.next() - d.cur() * ch - a.next()))
         cs.lookup("range", [(q_range.cur() * b.cur(), t_range)])
+        cs.lookup("x_range", [(q_sq.cur() * a.cur(), t_range)])
         cs.lookup("square", [(q_sq.cur() * a.cur(), t_x), (q_sq.cur() * c.cur(), t_sq)])
         return dict(a=a, b=b, c=c, d=d, ch=ch, q_fib=q_fib, q_mul=q_mul, q_range=q_range,
                     q_sq=q_sq, q_acc=q_acc, t_range=t_range, t_x=t_x, t_sq=t_sq, inst=inst)

@@ -19,6 +19,8 @@ class SlowField:
         self.name, self.p = name, p
         self.R = (1 << 256) % p
         self.Rinv = pow(self.R, -1, p)
+        self.two_adicity = ((p - 1) & -(p - 1)).bit_length() - 1
+        self.generator = 5  # a quadratic non-residue mod the BN254 r
 
     def _to_obj(self, a: np.ndarray) -> np.ndarray:
         a = np.asarray(a, dtype=np.uint64).reshape(-1, 4).astype(object)
@@ -63,6 +65,19 @@ class SlowField:
 
     def mul(self, a, b):
         return self._from_obj(self._to_obj(a) * self._to_obj(b))
+
+    def inv(self, a):
+        return self._from_obj(np.array([pow(int(v), -1, self.p) if v else 0 for v in self._to_obj(a)], dtype=object))
+
+    def powers(self, x: int, n: int) -> np.ndarray:
+        out, acc = [], 1
+        for _ in range(n):
+            out.append(acc)
+            acc = acc * x % self.p
+        return self.from_ints(out)
+
+    def root_of_unity(self, log_n: int) -> int:
+        return pow(self.generator, (self.p - 1) >> log_n, self.p)
 
     def eq(self, a, b):
         return np.all(np.asarray(a) == np.asarray(b), axis=-1)

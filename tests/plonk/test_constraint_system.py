@@ -111,3 +111,19 @@ def test_membership_and_multiplicities_match_python_counts():
             if tuple(r) in rows:
                 want[[tuple(t) for t in table.tolist()].index(tuple(r))] += 1
     assert got.tolist() == want
+
+
+@pytest.mark.parametrize("n", [1, 5, 64, 65, 300])
+def test_prefix_scans_match_python(n):
+    from zkml_core.plonk.scan import prefix_product, prefix_sum
+
+    rng = np.random.default_rng(n)
+    vals = [int(v) for v in rng.integers(1, 1 << 62, size=n)]
+    p = SLOW_FR.p
+    prod, tot, want_p, want_s = 1, 0, [], []
+    for v in vals:
+        prod, tot = prod * v % p, (tot + v) % p
+        want_p.append(prod)
+        want_s.append(tot)
+    assert SLOW_FR.to_ints(prefix_product(SLOW_FR, SLOW_FR.from_ints(vals))) == want_p
+    assert SLOW_FR.to_ints(prefix_sum(SLOW_FR, SLOW_FR.from_ints(vals))) == want_s

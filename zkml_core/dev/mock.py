@@ -20,7 +20,7 @@ import numpy as np
 from zkml_core.errors import VerificationError
 from zkml_core.plonk.circuit import configure, synthesize
 from zkml_core.plonk.constraint_system import ADVICE, Column
-from zkml_core.plonk.evaluation import ColumnEvaluator, nonzero_rows, rows_in_set
+from zkml_core.plonk.evaluation import ArrayContext, nonzero_rows, rows_in_set
 
 MAX_ROWS_REPORTED = 5
 
@@ -68,10 +68,10 @@ class MockProver:
         for col in self.cs.advice:
             vals = self.asg.column_values(col)
             vals[u:] = F.random(n - u)
-        self.evaluator = ColumnEvaluator(F, self._column, self.challenges)
+        self.ctx = ArrayContext(F, self._column, 1, self.challenges)
 
-    def _column(self, col: Column) -> np.ndarray:
-        return self.asg.column_values(col)
+    def _column(self, key: tuple) -> np.ndarray:
+        return self.asg.column_values(self.cs.column(*key))
 
     # ---- reporting helpers -------------------------------------------------------
     def _signed(self, value: np.ndarray) -> int:
@@ -120,7 +120,7 @@ class MockProver:
         out = []
         for gate in self.cs.gates:
             for cname, expr in gate.constraints:
-                rows = nonzero_rows(self.evaluator.evaluate(expr))
+                rows = nonzero_rows(self.ctx.expr(expr))
                 label = f"{gate.name!r}" + (f" constraint {cname!r}" if len(gate.constraints) > 1 else "")
                 for r in rows[:MAX_ROWS_REPORTED]:
                     r = int(r)
@@ -131,7 +131,7 @@ class MockProver:
         out = []
         u = self.asg.usable
         for lk in self.cs.lookups:
-            inputs = [self.evaluator.evaluate(e)[:u] for e in lk.inputs]
+            inputs = [self.ctx.expr(e)[:u] for e in lk.inputs]
             table = [self.asg.column_values(c)[:u] for c in lk.table]
             missing = np.flatnonzero(~rows_in_set(inputs, table))
             for r in missing[:MAX_ROWS_REPORTED]:

@@ -277,13 +277,17 @@ class ConstraintSystem:
         return d
 
     def queries(self) -> dict[Column, list[int]]:
-        """Every queried column with its sorted distinct rotations (gates and lookups)."""
+        """Every queried column with its sorted distinct rotations (gates, lookup inputs
+        and tables, equality columns at rotation 0), columns in advice/fixed/instance order."""
         rots: dict[Column, set[int]] = {}
         exprs = [e for g in self.gates for _, e in g.constraints]
         exprs += [e for lk in self.lookups for e in lk.inputs]
         for e in exprs:
             for q in queries_of(e):
                 rots.setdefault(q.column, set()).add(q.rotation)
+        # the permutation argument reads equality columns, the lookup argument tables, at x
+        for c in self.equality + [c for lk in self.lookups for c in lk.table]:
+            rots.setdefault(c, set()).add(0)
         return {c: sorted(r) for c, r in sorted(rots.items())}
 
     def blinding_factors(self) -> int:

@@ -1,7 +1,9 @@
 """Vectorised evaluation of expressions on whole columns, and table-membership helpers.
 
-Shared by the MockProver (on the 2^k rows) and the prover (on the extended coset,
-where one row of rotation is ``step`` positions).
+The same constraint code runs on whole columns (:class:`ArrayContext`: the MockProver
+and the prover's Lagrange-form witness on the 2^k rows, the quotient on the extended
+coset where one row of rotation is ``step`` positions) and on single opened values
+(:class:`PointContext`: the verifier at x).
 """
 
 from __future__ import annotations
@@ -12,72 +14,7 @@ from typing import Any
 import numpy as np
 
 from zkml_core.plonk.constraint_system import Column
-from zkml_core.plonk.expression import Challenge, Expression, Query, evaluate
-
-
-class ColumnEvaluator:
-    """Evaluates expressions over all positions of field-array columns.
-
-    ``column(col)`` returns the ``(N, 4)`` values of a column; a rotation ``r`` reads
-    position ``i + r * step`` (cyclically). Rotated copies are cached.
-    """
-
-    def __init__(self, field: Any, column: Callable[[Column], np.ndarray], challenges: dict[int, int], step: int = 1) -> None:
-        self.F = field
-        self.column = column
-        self.challenges = challenges
-        self.step = step
-        self._rotated: dict[tuple[Column, int], np.ndarray] = {}
-        self._consts: dict[int, np.ndarray] = {}
-
-    def const(self, v: int) -> np.ndarray:
-        c = self._consts.get(v)
-        if c is None:
-            c = self._consts[v] = self.F.from_ints([v % self.F.p])
-        return c
-
-    def query(self, q: Query) -> np.ndarray:
-        key = (q.column, q.rotation)
-        arr = self._rotated.get(key)
-        if arr is None:
-            base = self.column(q.column)
-            arr = base if q.rotation == 0 else np.roll(base, -q.rotation * self.step, axis=0)
-            self._rotated[key] = arr
-        return arr
-
-    def _add(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return self.F.add(b, a) if a.shape[0] == 1 and b.shape[0] != 1 else self.F.add(a, b)
-
-    def _mul(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return self.F.mul(b, a) if a.shape[0] == 1 and b.shape[0] != 1 else self.F.mul(a, b)
-
-    def evaluate(self, expr: Expression) -> np.ndarray:
-        """Values of ``expr`` at every position: ``(N, 4)`` (or ``(1, 4)`` if constant)."""
-        return evaluate(
-            expr,
-            constant=self.const,
-            query=self.query,
-            challenge=lambda ch: self.const(self.challenges[ch.index]),
-            add=self._add,
-            mul=self._mul,
-            neg=self.F.neg,
-        )
-
-    def clear(self) -> None:
-        self._rotated.clear()
-
-
-def evaluate_at_point(expr: Expression, p: int, query: Callable[[Query], int], challenge: Callable[[Challenge], int]) -> int:
-    """``expr`` at one point with Python ints mod ``p`` (the verifier's side)."""
-    return evaluate(
-        expr,
-        constant=lambda v: v % p,
-        query=query,
-        challenge=challenge,
-        add=lambda a, b: (a + b) % p,
-        mul=lambda a, b: (a * b) % p,
-        neg=lambda a: (-a) % p,
-    )
+from zkml_core.plonk.expression import Expression, evaluate
 
 
 def nonzero_rows(values: np.ndarray) -> np.ndarray:
@@ -124,3 +61,131 @@ def multiplicities(inputs: list[list[np.ndarray]], table: list[np.ndarray]) -> n
     has = first_row[tid] == np.arange(t)
     counts[has] = per_id[tid[has]]
     return counts
+
+
+class ArrayAlgebra:
+    """+ − × on field arrays, where either operand may be a broadcast ``(1, 4)`` value."""
+
+    def __init__(self, field: Any) -> None:
+        self.F = field
+        self._consts: dict[int, np.ndarray] = {}
+
+    def const(self, v: int) -> np.ndarray:
+        c = self._consts.get(v)
+        if c is None:
+            c = self._consts[v] = self.F.from_ints([v % self.F.p])
+        return c
+
+    def add(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return self.F.add(b, a) if a.shape[0] == 1 and b.shape[0] != 1 else self.F.add(a, b)
+
+    def sub(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.shape[0] == 1 and b.shape[0] != 1:
+            return self.F.add(self.F.neg(b), a)
+        return self.F.sub(a, b)
+
+    def mul(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return self.F.mul(b, a) if a.shape[0] == 1 and b.shape[0] != 1 else self.F.mul(a, b)
+
+    def neg(self, a: np.ndarray) -> np.ndarray:
+        return self.F.neg(a)
+
+
+class IntAlgebra:
+    """The same operations on Python ints mod p (the verifier's side)."""
+
+    def __init__(self, p: int) -> None:
+        self.p = p
+
+    def const(self, v: int) -> int:
+        return v % self.p
+
+    def add(self, a: int, b: int) -> int:
+        return (a + b) % self.p
+
+    def sub(self, a: int, b: int) -> int:
+        return (a - b) % self.p
+
+    def mul(self, a: int, b: int) -> int:
+        return a * b % self.p
+
+    def neg(self, a: int) -> int:
+        return -a % self.p
+
+
+class ArrayContext:
+    """Values of every polynomial at every position of a domain (prover side).
+
+    ``get(key)`` returns the array of a polynomial (keys: ``("advice", i)``,
+    ``("fixed", i)``, ``("instance", i)``, ``("sigma", j)``, ``("z", c)``, ...); one row
+    of rotation is ``step`` positions. ``l0``, ``l_last``, ``l_active`` and ``X`` are
+    arrays on the same domain.
+    """
+
+    def __init__(self, field: Any, get: Callable[[tuple], np.ndarray], step: int, challenges: dict[int, int], **fixed_polys: np.ndarray) -> None:
+        self.alg = ArrayAlgebra(field)
+        self.get = get
+        self.step = step
+        self.challenges = challenges
+        self._rotated: dict[tuple, np.ndarray] = {}
+        for name, value in fixed_polys.items():
+            setattr(self, name, value)
+
+    def poly(self, key: tuple, rotation: int) -> np.ndarray:
+        rk = (key, rotation)
+        arr = self._rotated.get(rk)
+        if arr is None:
+            base = self.get(key)
+            arr = base if rotation == 0 else np.roll(base, -rotation * self.step, axis=0)
+            self._rotated[rk] = arr
+        return arr
+
+    def query(self, column: Column, rotation: int) -> np.ndarray:
+        return self.poly(column.key, rotation)
+
+    def expr(self, e: Expression) -> np.ndarray:
+        alg = self.alg
+        return evaluate(
+            e, constant=alg.const, query=lambda q: self.query(q.column, q.rotation),
+            challenge=lambda ch: alg.const(self.challenges[ch.index]),
+            add=alg.add, mul=alg.mul, neg=alg.neg,
+        )
+
+
+class PointContext:
+    """Opened evaluations at the challenge point x (verifier side): ``evals[(key, rot)]``."""
+
+    def __init__(self, p: int, evals: dict[tuple, int], challenges: dict[int, int], **fixed_values: int) -> None:
+        self.alg = IntAlgebra(p)
+        self.evals = evals
+        self.challenges = challenges
+        for name, value in fixed_values.items():
+            setattr(self, name, value)
+
+    def poly(self, key: tuple, rotation: int) -> int:
+        return self.evals[(key, rotation)]
+
+    def query(self, column: Column, rotation: int) -> int:
+        return self.evals[(column.key, rotation)]
+
+    def expr(self, e: Expression) -> int:
+        alg = self.alg
+        return evaluate(
+            e, constant=alg.const, query=lambda q: self.query(q.column, q.rotation),
+            challenge=lambda ch: alg.const(self.challenges[ch.index]),
+            add=alg.add, mul=alg.mul, neg=alg.neg,
+        )
+
+
+def product(alg: Any, values: list) -> Any:
+    out = values[0]
+    for v in values[1:]:
+        out = alg.mul(out, v)
+    return out
+
+
+def total(alg: Any, values: list) -> Any:
+    out = values[0]
+    for v in values[1:]:
+        out = alg.add(out, v)
+    return out
