@@ -11,7 +11,10 @@ Model (NHWC, float32, 1.4 k parameters)::
     CONV_2D 3x3 VALID, 8 filters, RELU     -> (1, 6, 6, 8)
     AVERAGE_POOL_2D 2x2 stride 2           -> (1, 3, 3, 8)
     CONV_2D 3x3 VALID, 16 filters, RELU    -> (1, 1, 1, 16)
-    FULLY_CONNECTED 16 -> 10               -> (1, 10) logits
+    CONV_2D 1x1, 10 filters                -> (1, 1, 1, 10) logits
+
+The last layer is a fully connected 16 -> 10 layer, written as a 1x1 convolution (as in
+zkml's MNIST model) so the model needs only the Conv2D and AveragePool2D layers.
 
 Training is plain numpy (im2col convolutions, hand-written backward pass, Adam), so no
 TensorFlow is needed. The script then writes, with zkml's TFLite writer:
@@ -176,9 +179,9 @@ def write_float(params) -> bytes:
     w.add_op("CONV_2D", [p1, w.add_constant("conv2/w", params["w2"]),
                          w.add_constant("conv2/b", params["b2"])], [c2],
              fused_activation_function="RELU")
-    out = w.add_tensor("logits", (1, 10))
-    w.add_op("FULLY_CONNECTED", [c2, w.add_constant("fc/w", params["w3"]),
-                                 w.add_constant("fc/b", params["b3"])], [out])
+    out = w.add_tensor("logits", (1, 1, 1, 10))
+    w.add_op("CONV_2D", [c2, w.add_constant("fc/w", params["w3"].reshape(10, 1, 1, 16)),
+                         w.add_constant("fc/b", params["b3"])], [out])
     w.mark_output(out)
     return w.to_bytes()
 
@@ -211,9 +214,9 @@ def write_int8(params, calib: np.ndarray) -> tuple[bytes, Quant]:
     c2 = w.add_tensor("conv2", (1, 1, 1, 16), "int8", q_c2)
     w.add_op("CONV_2D", [p1, *conv_weights("conv2", params["w2"], params["b2"], q_c1)], [c2],
              fused_activation_function="RELU")
-    out = w.add_tensor("logits", (1, 10), "int8", q_out)
-    w.add_op("FULLY_CONNECTED", [c2, *conv_weights("fc", params["w3"], params["b3"], q_c2)],
-             [out])
+    out = w.add_tensor("logits", (1, 1, 1, 10), "int8", q_out)
+    w.add_op("CONV_2D", [c2, *conv_weights("fc", params["w3"].reshape(10, 1, 1, 16),
+                                           params["b3"], q_c2)], [out])
     w.mark_output(out)
     return w.to_bytes(), q_in
 
