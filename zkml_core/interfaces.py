@@ -56,6 +56,14 @@ class Layer:
         """
         raise NotImplementedError
 
+    def required_inputs(self) -> list[int]:
+        """Positions (in ``spec.inp_idxes``) of the inputs the layer reads.
+
+        The others, e.g. TFLite's shape tensor of a Reshape, may be absent from the
+        model (zkml's converter drops int64 tensors) and are passed as None.
+        """
+        return list(range(len(self.spec.inp_idxes)))
+
     def gadgets(self, ctx: Any) -> list[str]:
         """Names of the gadgets ``synthesize`` uses."""
         return []

@@ -31,6 +31,9 @@ class Reshape(Layer):
             raise ModelError(f"cannot reshape {list(spec.inp_shapes[0])} ({have} values) to "
                              f"{list(self.shape)}")
 
+    def required_inputs(self):
+        return [0]  # the shape comes from out_shapes; TFLite's shape tensor is ignored
+
     def forward_int(self, inputs, ctx):
         return [inputs[0].reshape(self.shape)]
 

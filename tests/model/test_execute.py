@@ -130,3 +130,32 @@ def test_layer_classes_from_a_plain_dict():
 
     classes = {c.name: c for c in (Add, Mul, Sub, Reshape)}
     assert execute_int(small_model(), classes, [X]).outputs[0].shape == (4,)
+
+
+def test_dead_layers_are_skipped_and_ignored_inputs_may_be_missing(layer_classes):
+    m = small_model()
+    # a dead branch (like zkml's Noop/shape chains) whose input 77 does not even exist
+    m.layers.insert(1, spec("Sub", [], [77, 0], [[4], [1, 2, 2, 1]], [50], [[1, 2, 2, 1]]))
+    # Reshape's second input is TFLite's shape tensor, absent here (an int64 tensor zkml
+    # drops): it is not required, so it is passed as None
+    m.layers[4] = spec("Reshape", [], [5, 99], [[1, 2, 2, 1], [1]], [6], [[4]])
+    res = execute_int(m, layer_classes, [X])
+    assert res.skipped == (1,) and 50 not in res.tensors
+    assert res.outputs[0].tolist() == [rhu(x * -3, 4) + 5 - x for x in (1, -2, 6, -7)]
+    with pytest.raises(ModelError, match=r"layers\[1\] \(Sub\): input tensor 77"):
+        execute_int(m, layer_classes, [X], prune=False)
+
+
+def test_commit_after_tensors_are_live(layer_classes):
+    m = small_model()
+    m.commit_after = [[3]]
+    m.out_idxes = (3,)
+    res = execute_int(m, layer_classes, [X])
+    assert res.skipped == (1, 2, 3) and sorted(res.tensors) == [0, 1, 2, 3]
+
+
+def test_scalar_shape_rule(layer_classes):
+    # zkml's converter stores a scalar tensor with shape [1]; inp_shapes keep []
+    m = small_model()
+    m.layers[1] = spec("Add", [0], [3, 2], [[1, 2, 2, 1], []], [4], [[1, 2, 2, 1]])
+    assert execute_int(m, layer_classes, [X]).outputs[0].shape == (4,)

@@ -220,3 +220,11 @@ def test_unknown_layer_types_still_parse(tmp_path):
     obj = copy.deepcopy(small_model_obj())
     obj["layers"][0]["layer_type"] = "MyFancyOp"
     assert load_model(write(tmp_path, obj)).layers[0].layer_type == "MyFancyOp"
+
+
+def test_scalar_tensor_stored_as_one_element(tmp_path):
+    # zkml's converter writes a scalar constant with shape [1]; the layer keeps []
+    obj = small_model_obj()
+    obj["tensors"][0] = {"idx": 1, "shape": [1], "data": [3]}
+    obj["layers"][0]["inp_shapes"] = [[2, 2], []]
+    assert load_model(write(tmp_path, obj)).layers[0].inp_shapes[1] == ()

@@ -8,6 +8,7 @@ from zkml_core.model.execute import (
     execute,
     execute_float,
     execute_int,
+    live_layers,
     unknown_layers,
 )
 from zkml_core.model.files import (
@@ -22,6 +23,6 @@ from zkml_core.model.ir import LayerSpec, Model, Tensor
 
 __all__ = [
     "ExecContext", "Execution", "LayerSpec", "Model", "Tensor", "UnknownLayerError",
-    "build_layers", "execute", "execute_float", "execute_int", "load_input", "load_model",
+    "build_layers", "execute", "execute_float", "execute_int", "live_layers", "load_input", "load_model",
     "parse_input", "parse_model", "save_input", "save_model", "unknown_layers",
 ]

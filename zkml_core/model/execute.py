@@ -22,7 +22,7 @@ import numpy as np
 from zkml_core.errors import ModelError, UnsupportedError, ZkmlError
 from zkml_core.interfaces import Layer
 from zkml_core.model.context import ExecContext
-from zkml_core.model.ir import LayerSpec, Model, Tensor
+from zkml_core.model.ir import LayerSpec, Model, Tensor, same_shape
 
 Mode = Literal["int", "float"]
 
@@ -64,13 +64,35 @@ def build_layers(model: Model, layer_classes: Mapping[str, type[Layer]]) -> list
     return layers
 
 
+def live_layers(model: Model, layers: list[Layer]) -> list[bool]:
+    """Which layers feed an output (``out_idxes`` or a ``commit_after`` group).
+
+    Walks the layers backwards through each layer's ``required_inputs``. The others (for
+    example zkml's Noop/Concatenation chains that only build a Reshape's ignored shape
+    tensor) need not run: nothing observable depends on them.
+    """
+    needed = set(model.out_idxes) | {i for group in model.commit_after for i in group}
+    live = [False] * len(layers)
+    for i in reversed(range(len(layers))):
+        spec = model.layers[i]
+        if any(o in needed for o in spec.out_idxes):
+            live[i] = True
+            needed.update(spec.inp_idxes[p] for p in layers[i].required_inputs())
+    return live
+
+
 @attrs.frozen
 class Execution:
-    """The result of a run: every tensor by idx, and the ``out_idxes`` tensors in order."""
+    """The result of a run: every tensor by idx, and the ``out_idxes`` tensors in order.
+
+    ``skipped`` lists the indices of layers that were not run because no output
+    depends on them.
+    """
 
     mode: str
     tensors: dict[int, np.ndarray]
     out_idxes: tuple[int, ...]
+    skipped: tuple[int, ...] = ()
 
     @property
     def outputs(self) -> list[np.ndarray]:
@@ -101,7 +123,7 @@ def _check_outputs(label: str, spec: LayerSpec, outs: object, mode: Mode) -> lis
     checked = []
     for j, (out, want) in enumerate(zip(outs, spec.out_shapes, strict=True)):
         out = np.asarray(out)
-        if out.shape != tuple(want):
+        if not same_shape(out.shape, want):
             raise ModelError(f"{label}: output {j} has shape {list(out.shape)} but the file "
                              f"says out_shapes[{j}] = {list(want)}")
         if mode == "int" and out.dtype != np.int64:
@@ -111,14 +133,34 @@ def _check_outputs(label: str, spec: LayerSpec, outs: object, mode: Mode) -> lis
     return checked
 
 
+def _gather_inputs(label: str, spec: LayerSpec, layer: Layer,
+                   values: dict[int, np.ndarray]) -> list[np.ndarray | None]:
+    required = set(layer.required_inputs())
+    args: list[np.ndarray | None] = []
+    for pos, (idx, want) in enumerate(zip(spec.inp_idxes, spec.inp_shapes, strict=True)):
+        if pos not in required:
+            args.append(values.get(idx))
+            continue
+        if idx not in values:
+            raise ModelError(f"{label}: input tensor {idx} is neither a model tensor with "
+                             "data, an input nor an earlier layer's output")
+        if not same_shape(values[idx].shape, want):
+            raise ModelError(f"{label}: input tensor {idx} has shape "
+                             f"{list(values[idx].shape)} but the layer expects {list(want)}")
+        args.append(values[idx])
+    return args
+
+
 def execute(model: Model, layer_classes: Mapping[str, type[Layer]], mode: Mode = "int",
             inputs: list[Tensor] | None = None, ctx: ExecContext | None = None,
-            progress: Callable[[int, int, LayerSpec], None] | None = None) -> Execution:
-    """Run every layer in file order; ``inputs`` (an input file's tensors) are merged first.
+            progress: Callable[[int, int, LayerSpec], None] | None = None,
+            prune: bool = True) -> Execution:
+    """Run the layers in file order; ``inputs`` (an input file's tensors) are merged first.
 
     Each layer reads the tensors named by ``inp_idxes`` (model tensors, inputs or earlier
     outputs), whose shapes must equal ``inp_shapes``, and its outputs must have the
-    ``out_shapes`` of the file. ``progress(i, n, spec)`` is called before each layer.
+    ``out_shapes`` of the file. With ``prune`` only layers some output depends on run
+    (see :func:`live_layers`). ``progress(i, n, spec)`` is called before each layer run.
     """
     if mode not in ("int", "float"):
         raise ValueError(f"mode must be 'int' or 'float', not {mode!r}")
@@ -126,21 +168,15 @@ def execute(model: Model, layer_classes: Mapping[str, type[Layer]], mode: Mode =
         model = model.with_inputs(inputs)
     ctx = ctx or ExecContext.from_model(model)
     layers = build_layers(model, layer_classes)
+    live = live_layers(model, layers) if prune else [True] * len(layers)
     values = _initial_tensors(model, mode)
     for i, (spec, layer) in enumerate(zip(model.layers, layers, strict=True)):
+        if not live[i]:
+            continue
         label = layer_label(model, i, spec)
         if progress is not None:
             progress(i, len(layers), spec)
-        args = []
-        for idx, want in zip(spec.inp_idxes, spec.inp_shapes, strict=True):
-            if idx not in values:
-                raise ModelError(f"{label}: input tensor {idx} is neither a model tensor "
-                                 "with data, an input nor an earlier layer's output")
-            if values[idx].shape != tuple(want):
-                raise ModelError(f"{label}: input tensor {idx} has shape "
-                                 f"{list(values[idx].shape)} but the layer expects "
-                                 f"{list(want)}")
-            args.append(values[idx])
+        args = _gather_inputs(label, spec, layer, values)
         try:
             forward = layer.forward_int if mode == "int" else layer.forward_float
             outs = forward(args, ctx)
@@ -153,7 +189,9 @@ def execute(model: Model, layer_classes: Mapping[str, type[Layer]], mode: Mode =
         if idx not in values:
             raise ModelError(f"{model.source}: output tensor {idx} (out_idxes) is never "
                              "computed by a layer nor stored in the file")
-    return Execution(mode=mode, tensors=values, out_idxes=tuple(model.out_idxes))
+    skipped = tuple(i for i, alive in enumerate(live) if not alive)
+    return Execution(mode=mode, tensors=values, out_idxes=tuple(model.out_idxes),
+                     skipped=skipped)
 
 
 def execute_int(model: Model, layer_classes: Mapping[str, type[Layer]],

@@ -18,7 +18,14 @@ import msgpack
 import numpy as np
 
 from zkml_core.errors import ModelError
-from zkml_core.model.ir import DEFAULT_NUM_RANDOM, MIN_VALUE, LayerSpec, Model, Tensor
+from zkml_core.model.ir import (
+    DEFAULT_NUM_RANDOM,
+    MIN_VALUE,
+    LayerSpec,
+    Model,
+    Tensor,
+    same_shape,
+)
 
 _INT64_MAX = 2**63 - 1
 _MODEL_KEYS = ("global_sf", "k", "num_cols", "inp_idxes", "out_idxes", "tensors", "layers",
@@ -198,7 +205,7 @@ def check_shapes(model: Model) -> None:
     known = {idx: (t.shape, f"tensors entry {idx}") for idx, t in model.tensor_map().items()}
     for i, spec in enumerate(model.layers):
         for j, (idx, shape) in enumerate(zip(spec.inp_idxes, spec.inp_shapes, strict=True)):
-            if idx in known and known[idx][0] != shape:
+            if idx in known and not same_shape(known[idx][0], shape):
                 have, origin = known[idx]
                 raise ModelError(
                     f"{model.source}: layers[{i}] ({spec.layer_type}).inp_shapes[{j}] is "

@@ -27,6 +27,15 @@ def _int_tuple(value: Any) -> tuple[int, ...]:
     return tuple(int(v) for v in value)
 
 
+def same_shape(actual: tuple[int, ...], declared: tuple[int, ...]) -> bool:
+    """Shape equality with zkml's scalar rule: its converter stores a scalar as [1] while
+    the layers' ``inp_shapes`` keep TFLite's []."""
+    actual, declared = tuple(actual), tuple(declared)
+    if actual == declared:
+        return True
+    return {actual, declared} == {(), (1,)}
+
+
 @attrs.define(kw_only=True)
 class Tensor:
     """One entry of ``tensors`` (or of an input file): ``{idx, shape, data}``.
