@@ -167,3 +167,19 @@ def test_bad_options_are_model_errors(mnist_tflite):
         convert(graph, LAYERS, ConvertOptions(scale_factor=0))
     with pytest.raises(ModelError, match="no operators"):
         convert(graph, LAYERS, ConvertOptions(start_layer=30))
+
+
+def test_scalar_constants_are_stored_as_1_but_layers_keep_the_tflite_shape(tmp_path):
+    # zkml's gpt-2 config has e.g. Mul inp_shapes [[1, 77, 768], []]; its converter
+    # stores such scalars with shape [1]
+    w = TFLiteWriter()
+    x = w.add_input("x", (1, 3))
+    c = w.add_constant("c", np.array(0.75, np.float32))
+    y = w.add_tensor("y", (1, 3))
+    w.add_op("MUL", [x, c], [y])
+    w.mark_output(y)
+    model = convert(read_tflite(_save(w, tmp_path)), LAYERS, ConvertOptions(scale_factor=8))
+    (spec,) = model.layers
+    assert spec.inp_shapes == ((1, 3), ())
+    (t,) = model.tensors
+    assert t.idx == c and t.shape == (1,) and list(t.data) == [6]

@@ -13,7 +13,8 @@ one operator into layer specs in ``from_tflite(op, ctx)``:
 
 Float models are quantised like zkml's converter: one scale factor ``sf`` for the whole
 model; FLOAT32 constants become ``round(x * sf)``, INT32/INT64 constants are kept
-unscaled, a scalar shape becomes ``[1]``. Tensor indices stay those of the TFLite file.
+unscaled; a scalar constant is stored with shape ``[1]`` while the layers' ``inp_shapes``
+keep TFLite's ``[]`` (as zkml's converter does). Tensor indices stay those of the file.
 int8-quantised models are refused with an UnsupportedError for now.
 """
 
@@ -60,8 +61,8 @@ class ConvertOptions:
     end_layer: int | None = None
 
 
-def _shape(shape: Sequence[int]) -> tuple[int, ...]:
-    return tuple(int(d) for d in shape) or (1,)  # a scalar becomes [1], as in zkml
+def _stored_shape(shape: Sequence[int]) -> tuple[int, ...]:
+    return tuple(int(d) for d in shape) or (1,)  # a stored scalar becomes [1], as in zkml
 
 
 class ConvertContext:
@@ -81,10 +82,10 @@ class ConvertContext:
         return self.graph.tensor(idx)
 
     def shape(self, idx: int) -> tuple[int, ...]:
-        """The zkml shape of a tensor (scalars are [1])."""
+        """A tensor's shape as TFLite gives it (``()`` for a scalar)."""
         if idx in self.extra:
-            return _shape(self.extra[idx][0].shape)
-        return _shape(self.graph.tensor(idx).shape)
+            return tuple(self.extra[idx][0].shape)
+        return tuple(self.graph.tensor(idx).shape)
 
     def is_constant(self, idx: int) -> bool:
         return idx in self.extra or (0 <= idx < len(self.graph.tensors)
@@ -247,7 +248,8 @@ def _model(graph: TFLiteGraph, ctx: ConvertContext, specs: list[LayerSpec],
             continue
         data = ctx.stored(idx)
         if data is not None:
-            tensors.append(Tensor(idx=idx, shape=ctx.shape(idx), data=data.reshape(-1)))
+            tensors.append(Tensor(idx=idx, shape=_stored_shape(ctx.shape(idx)),
+                                  data=data.reshape(-1)))
     free = {i for i in used if i not in produced and not ctx.is_constant(i)}
     # graph inputs first, in the file's order, then any other free tensor
     inputs = tuple([i for i in graph.inputs if i in free] + sorted(free - set(graph.inputs)))
