@@ -2,4 +2,21 @@
 
 - :mod:`.params`: parameter sets and constant generation.
 - :mod:`.native`: the permutation and sponge over Python ints.
+- :mod:`.gadget`: :class:`PoseidonGadget`, the sponge as custom gates.
+
+Registered as the gadget ``poseidon``. ``PoseidonGadget()`` is the BN254 Fr instance;
+pass ``field="pallas"`` (or ``"vesta"``) for a circuit over a Pasta field.
 """
+
+from __future__ import annotations
+
+from zkml_plugins.gadgets.poseidon.gadget import PoseidonGadget
+
+from zkml_core.hookspecs import hookimpl
+
+__all__ = ["PoseidonGadget"]
+
+
+@hookimpl
+def zkml_register_gadgets() -> list[type]:
+    return [PoseidonGadget]

@@ -1,0 +1,278 @@
+"""The Poseidon sponge as a circuit: rounds as custom gates, constants in fixed columns.
+
+Columns: the state words ``s0, s1, s2`` and one helper ``aux`` are the first four of
+the advice columns handed to :meth:`PoseidonGadget.configure`; six fixed columns hold
+round constants (``rc_a``: the row's round, ``rc_b``: the second round of a
+double-partial row); four selectors choose the gate of each row. M is the MDS matrix.
+
+One permutation takes ``R_F + ceil(R_P / 2)`` rows, each gate relating a row's state to
+the next row's:
+
+- ``full``: ``next = M (cur + rc_a)^5`` (S-box on every word);
+- ``partial2`` (two partial rounds a row, as halo2's Pow5 chip): ``aux = (s0 + rc_a0)^5``,
+  ``mid = M (aux, s1 + rc_a1, s2 + rc_a2)``, and
+  ``M^-1 next = ((mid0 + rc_b0)^5, mid1 + rc_b1, mid2 + rc_b2)``;
+- ``partial1``: one partial round, used once when R_P is odd (BN254's 57).
+
+The row after the last round holds the permutation's output. Sponge (see
+:mod:`.native` for the exact padding and domain tags): the first block's two words and
+the capacity tag are the first row's state (copy constraints to the message cells and
+to the constants column); every later block is absorbed by ``absorb`` on the previous
+output row: ``next = cur + (aux_cur, aux_next, 0)``, the two ``aux`` cells being copies
+of the message words. Zero padding words are copies of the constant 0; in zkml mode the
+padding words are copies of the blinding cell. Gate degree: 6 (x^5 times a selector).
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from typing import Any, ClassVar
+
+import numpy as np
+from zkml_plugins.gadgets.poseidon.native import ZKML_L, pad_constant_length
+from zkml_plugins.gadgets.poseidon.params import PoseidonParams, poseidon_params
+
+from zkml_core.errors import CircuitError
+from zkml_core.interfaces import Gadget
+from zkml_core.plonk.layouter import Assigned, Cells
+
+FULL, PARTIAL2, PARTIAL1 = "full", "partial2", "partial1"
+
+
+def round_layout(params: PoseidonParams) -> list[tuple[str, int]]:
+    """One ``(gate, first round)`` per row of a permutation."""
+    half = params.r_f // 2
+    rows = [(FULL, r) for r in range(half)]
+    r = half
+    while r + 1 < half + params.r_p:
+        rows.append((PARTIAL2, r))
+        r += 2
+    if r < half + params.r_p:
+        rows.append((PARTIAL1, r))
+    rows += [(FULL, r) for r in range(half + params.r_p, params.rounds)]
+    return rows
+
+
+def permutation_trace(params: PoseidonParams, state: list[int]) -> list[list[int]]:
+    """The ``(s0, s1, s2, aux)`` rows of one permutation of ``state``, output row last."""
+    p, m = params.p, params.mds
+    rc = params.round_constants
+
+    def linear(w: list[int]) -> list[int]:
+        return [sum(a * b for a, b in zip(row, w, strict=True)) % p for row in m]
+
+    def partial(x: list[int], r: int) -> list[int]:
+        w = [(x[i] + rc[r][i]) % p for i in range(3)]
+        w[0] = pow(w[0], 5, p)
+        return linear(w)
+
+    rows = []
+    x = [v % p for v in state]
+    for gate, r in round_layout(params):
+        aux = 0
+        if gate == FULL:
+            nxt = linear([pow((x[i] + rc[r][i]) % p, 5, p) for i in range(3)])
+        elif gate == PARTIAL2:
+            aux = pow((x[0] + rc[r][0]) % p, 5, p)
+            nxt = partial(partial(x, r), r + 1)
+        else:
+            nxt = partial(x, r)
+        rows.append(x + [aux])
+        x = nxt
+    rows.append(x + [0])
+    return rows
+
+
+class PoseidonGadget(Gadget):
+    """Poseidon sponge hashes of batches of messages (see the module docstring).
+
+    ``PoseidonGadget(field, r_p=None, mds_skip=None)`` picks the parameter set of
+    :func:`.params.poseidon_params`; the circuit's field must be that field.
+    """
+
+    name: ClassVar[str] = "poseidon"
+    description: ClassVar[str] = "Poseidon x^5 width-3 sponge hash (commitments)"
+
+    def __init__(self, field: str = "bn254", r_p: int | None = None, mds_skip: int | None = None):
+        self.params = poseidon_params(field, r_p, mds_skip=mds_skip)
+        self.layout = round_layout(self.params)
+
+    @property
+    def rows_per_permutation(self) -> int:
+        """Rows of one absorbed block: the rounds plus the output row."""
+        return len(self.layout) + 1
+
+    def configure(self, cs: Any, columns: Any) -> None:
+        columns = list(columns)
+        if len(columns) < 4:
+            raise CircuitError(
+                f"the Poseidon gadget needs 4 advice columns, got {len(columns)}; "
+                "configure the circuit with more columns"
+            )
+        self.state = columns[:3]
+        self.aux = columns[3]
+        for col in columns[:4]:
+            cs.enable_equality(col)
+        self.rc_a = [cs.fixed_column(f"poseidon_rc_a{i}") for i in range(3)]
+        self.rc_b = [cs.fixed_column(f"poseidon_rc_b{i}") for i in range(3)]
+        self.q = {g: cs.selector(f"poseidon_{g}") for g in (FULL, PARTIAL2, PARTIAL1, "absorb")}
+        if not cs.constants:
+            cs.enable_constant(cs.fixed_column("constants"))
+
+        m, minv = self.params.mds, self.params.mds_inv
+        s = [c.cur() for c in self.state]
+        nxt = [c.next() for c in self.state]
+        rca = [c.cur() for c in self.rc_a]
+        rcb = [c.cur() for c in self.rc_b]
+        aux = self.aux.cur()
+
+        def lin(mat_row: tuple[int, ...], words: list[Any]) -> Any:
+            return functools.reduce(operator.add, (c * w for c, w in zip(mat_row, words, strict=True)))
+
+        q = self.q[FULL].cur()
+        sboxed = [(s[j] + rca[j]) ** 5 for j in range(3)]
+        cs.create_gate("poseidon full round",
+                       [(f"s{i}", q * (nxt[i] - lin(m[i], sboxed))) for i in range(3)])
+
+        q = self.q[PARTIAL2].cur()
+        mid = [lin(m[i], [aux, s[1] + rca[1], s[2] + rca[2]]) for i in range(3)]
+        back = [lin(minv[i], nxt) for i in range(3)]
+        cs.create_gate("poseidon partial rounds", [
+            ("sbox", q * ((s[0] + rca[0]) ** 5 - aux)),
+            ("s0", q * ((mid[0] + rcb[0]) ** 5 - back[0])),
+            ("s1", q * (mid[1] + rcb[1] - back[1])),
+            ("s2", q * (mid[2] + rcb[2] - back[2])),
+        ])
+
+        q = self.q[PARTIAL1].cur()
+        words = [(s[0] + rca[0]) ** 5, s[1] + rca[1], s[2] + rca[2]]
+        cs.create_gate("poseidon partial round",
+                       [(f"s{i}", q * (nxt[i] - lin(m[i], words))) for i in range(3)])
+
+        q = self.q["absorb"].cur()
+        cs.create_gate("poseidon absorb", [
+            ("s0", q * (nxt[0] - s[0] - aux)),
+            ("s1", q * (nxt[1] - s[1] - self.aux.next())),
+            ("s2", q * (nxt[2] - s[2])),
+        ])
+
+    # ---- assignment --------------------------------------------------------------
+    def _message_ints(self, layouter: Any, message: Assigned, n: int, length: int) -> list[list[int]]:
+        vals = message.values
+        p = self.params.p
+        if vals.dtype == np.uint64 and vals.ndim == message.cells.rows.ndim + 1:
+            flat = layouter.field.to_ints(vals.reshape(-1, 4))
+        else:
+            flat = [int(v) % p for v in np.asarray(vals).reshape(-1)]
+        return [flat[i * length:(i + 1) * length] for i in range(n)]
+
+    def assign(self, layouter: Any, message: Assigned, blinding: Assigned | None = None,
+               zkml_compat: bool = False) -> Assigned:
+        """Hash each row of ``message`` (shape ``(L,)`` or ``(n, L)``) in one region.
+
+        Default: the ``ConstantLength<L>`` domain of :func:`.native.hash_message`.
+        ``zkml_compat=True``: the original zkml's message ``values ++ [b] ++ b...`` with
+        the ``ConstantLength<4>`` tag (:func:`.native.hash_zkml_compat`); ``blinding`` is
+        then the cell ``b`` (one per message, shape ``(n,)`` or ``(1,)``).
+        Returns the ``n`` hashes (field values), or one if ``message`` is 1-D.
+        """
+        field = layouter.field
+        if field is not None and field.p != self.params.p:
+            raise CircuitError(
+                f"the Poseidon gadget was configured for {self.params.field} but the circuit's "
+                f"field has modulus {field.p:#x}; construct PoseidonGadget with the right field"
+            )
+        single = message.cells.rows.ndim == 1
+        if single:
+            message = message.reshape(1, -1)
+        n, length = message.shape
+        rate, p = self.params.rate, self.params.p
+        if zkml_compat:
+            if blinding is None:
+                raise CircuitError("zkml-compatible Poseidon hashing needs a blinding cell")
+            blinding = blinding.reshape(-1)
+            total = length + 1 + (-(length + 1) % ZKML_L)
+            cap = ZKML_L << 64
+        else:
+            total = len(pad_constant_length([0] * length, rate))
+            cap = length << 64
+        blocks = total // rate
+        P = self.rows_per_permutation
+        height = blocks * P
+
+        compute = layouter.asg.mode in ("witness", "mock")
+        witness = np.zeros((n * height, 4), dtype=object)
+        hashes = [0] * n
+        if compute:
+            msgs = self._message_ints(layouter, message, n, length)
+            if zkml_compat:
+                bvals = self._message_ints(layouter, blinding.reshape(-1, 1), blinding.shape[0], 1)
+            for i, msg in enumerate(msgs):
+                if zkml_compat:
+                    b = bvals[i % len(bvals)][0]
+                    words = msg + [b] * (total - length)
+                else:
+                    words = msg + [0] * (total - length)
+                state = [0, 0, cap]
+                for k in range(blocks):
+                    state = [(state[0] + words[2 * k]) % p, (state[1] + words[2 * k + 1]) % p, state[2]]
+                    trace = permutation_trace(self.params, state)
+                    base = i * height + k * P
+                    witness[base:base + P] = trace
+                    if k:  # later blocks' words sit in aux around the previous output row
+                        witness[base - 1, 3] = words[2 * k]
+                        witness[base, 3] = words[2 * k + 1]
+                    state = trace[-1][:3]
+                hashes[i] = state[0]
+
+        with layouter.region(f"poseidon x{n}") as region:
+            cells = region.assign_advice(self.state + [self.aux], 0, witness)
+            self._assign_fixed(region, n, blocks)
+            starts = np.arange(n)[:, None] * height + np.arange(blocks)[None, :] * P  # (n, blocks)
+            # where each absorbed word lives: block 0 in s0/s1 of its first row, later
+            # blocks in aux of the previous output row and of the block's first row
+            w_rows = np.empty((n, total), dtype=np.int64)
+            w_cols = np.empty((n, total), dtype=np.int64)
+            w_rows[:, 0:2] = starts[:, :1]
+            w_cols[:, 0], w_cols[:, 1] = 0, 1
+            if blocks > 1:
+                w_rows[:, 2::2] = starts[:, 1:] - 1
+                w_rows[:, 3::2] = starts[:, 1:]
+                w_cols[:, 2:] = 3
+            word_cells = cells[w_rows, w_cols]  # (n, total)
+            layouter.constrain_equal(word_cells[:, :length], message.cells)
+            if total > length:
+                pad = word_cells[:, length:]
+                if zkml_compat:
+                    src = blinding.cells if blinding.shape[0] == n else blinding.cells[np.zeros(n, dtype=np.int64)]
+                    layouter.constrain_equal(pad, Cells(src.gids[:, None], src.rows[:, None]))
+                else:
+                    region.constrain_constant(pad, [0] * pad.size)
+            region.constrain_constant(cells[starts[:, 0], np.full(n, 2)], [cap] * n)
+            out = cells[starts[:, -1] + P - 1, np.zeros(n, dtype=np.int64)]
+        values = field.from_ints(hashes) if field is not None else np.zeros((n, 4), dtype=np.uint64)
+        result = Assigned(out, values)
+        return result[0] if single else result
+
+    def _assign_fixed(self, region: Any, n: int, blocks: int) -> None:
+        """Round constants and selectors, the same pattern for every block."""
+        rc = self.params.round_constants
+        P = self.rows_per_permutation
+        rca = np.zeros((P, 3), dtype=object)
+        rcb = np.zeros((P, 3), dtype=object)
+        for row, (gate, r) in enumerate(self.layout):
+            rca[row] = rc[r]
+            if gate == PARTIAL2:
+                rcb[row] = rc[r + 1]
+        reps = n * blocks
+        region.assign_fixed(self.rc_a, 0, np.tile(rca, (reps, 1)))
+        region.assign_fixed(self.rc_b, 0, np.tile(rcb, (reps, 1)))
+        block_starts = np.arange(reps) * P
+        for gate in (FULL, PARTIAL2, PARTIAL1):
+            offs = np.array([row for row, (g, _) in enumerate(self.layout) if g == gate], dtype=np.int64)
+            if offs.size:
+                region.enable_selector(self.q[gate], (block_starts[:, None] + offs[None, :]).reshape(-1))
+        absorb = np.array([b * P + P - 1 for b in range(reps) if (b + 1) % blocks], dtype=np.int64)
+        if absorb.size:
+            region.enable_selector(self.q["absorb"], absorb)

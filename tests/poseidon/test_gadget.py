@@ -1,0 +1,150 @@
+"""The Poseidon gadget under the MockProver: in-circuit hashes equal the native ones, and
+changing any state cell, message word, tag or output is rejected."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+from zkml_plugins.gadgets.poseidon.gadget import PARTIAL2, PoseidonGadget
+from zkml_plugins.gadgets.poseidon.native import hash_message, hash_zkml_compat
+from zkml_plugins.gadgets.poseidon.params import FIELDS, poseidon_params
+
+from zkml_core.dev.mock import MockProver
+from zkml_core.plonk.circuit import rows_needed
+from zkml_core.plonk.layouter import Assigned
+
+
+def _slow_field_class():
+    # the engine-free reference field of the constraint-system tests (Python ints)
+    path = Path(__file__).resolve().parents[1] / "plonk" / "slow_field.py"
+    spec = importlib.util.spec_from_file_location("poseidon_test_slow_field", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.SlowField
+
+
+SlowField = _slow_field_class()
+FIELD_OBJS = {name: SlowField(name, p) for name, p in FIELDS.items()}
+
+
+class HashCircuit:
+    """Messages in an input column, hashed by the gadget, hashes exposed as instances."""
+
+    def __init__(self, gadget, messages, blinding=None, tamper=None, field_values=False):
+        self.gadget, self.messages, self.blinding = gadget, messages, blinding
+        self.tamper, self.field_values = tamper, field_values
+
+    def configure(self, cs):
+        cols = [cs.advice_column() for _ in range(5)]
+        for c in cols:
+            cs.enable_equality(c)
+        inst = cs.instance_column()
+        cs.enable_equality(inst)
+        self.gadget.configure(cs, cols[:4])
+        return dict(cols=cols, inst=inst)
+
+    def synthesize(self, layouter, cfg):
+        n, length = len(self.messages), len(self.messages[0])
+        flat = [v for m in self.messages for v in m]
+        extra = [self.blinding] if self.blinding is not None else []
+        with layouter.region("inputs") as region:
+            cells = region.assign_advice(cfg["cols"][4], 0, flat + extra)
+        if self.field_values:
+            values = (layouter.field.from_ints(flat) if layouter.field is not None
+                      else np.zeros((n * length, 4), dtype=np.uint64)).reshape(n, length, 4)
+        else:
+            values = np.array(flat, dtype=np.int64).reshape(n, length)
+        message = Assigned(cells[: n * length].reshape(n, length), values)
+        blinding = None
+        if self.blinding is not None:
+            blinding = Assigned(cells[n * length:], np.array([self.blinding], dtype=np.int64))
+        out = self.gadget.assign(layouter, message, blinding, zkml_compat=blinding is not None)
+        layouter.constrain_instance(out.cells, cfg["inst"], np.arange(n))
+        self.out = out
+        if self.tamper is not None and layouter.asg.mode == "mock":
+            self.tamper(layouter.asg)
+
+
+def mock(circuit, instances, field):
+    _, k = rows_needed(circuit)
+    return MockProver(circuit, [instances], k=k, field=FIELD_OBJS[field])
+
+
+def bump(col_index, row):
+    def tamper(asg):
+        col = asg.cs.advice[col_index]
+        vals = asg.column_values(col)
+        vals[row] = asg.field.add(vals[row:row + 1], asg.field.ones(1))[0]
+    return tamper
+
+
+@pytest.mark.parametrize("field,length", [("bn254", 2), ("pallas", 3), ("bn254", 5)])
+def test_honest_hashes_match_native(field, length):
+    gadget = PoseidonGadget(field)
+    prm = poseidon_params(field)
+    rng = np.random.default_rng(length)
+    messages = rng.integers(-(2**62), 2**62, size=(2, length)).tolist()
+    expected = [hash_message(prm, m) for m in messages]
+    circuit = HashCircuit(gadget, messages)
+    prover = mock(circuit, expected, field)
+    assert prover.verify() == []
+    assert FIELD_OBJS[field].to_ints(circuit.out.values) == expected
+
+
+def test_field_valued_messages_and_wrong_public_hash():
+    gadget = PoseidonGadget("pallas")
+    messages = [[FIELDS["pallas"] - 1, 7]]
+    expected = [hash_message(poseidon_params("pallas"), messages[0])]
+    assert mock(HashCircuit(gadget, messages, field_values=True), expected, "pallas").verify() == []
+    fails = mock(HashCircuit(gadget, messages, field_values=True), [expected[0] + 1], "pallas").verify()
+    assert [f.kind for f in fails] == ["instance"]
+
+
+def test_zkml_compat_mode_matches_native():
+    gadget = PoseidonGadget("bn254", 56, mds_skip=0)
+    prm = poseidon_params("bn254", 56, mds_skip=0)
+    messages = [[3, -4, 5, 6, 7]]  # 5 values + blinding -> 8 words, two ConstantLength<4> chunks
+    expected = [hash_zkml_compat(prm, messages[0], blinding=11)]
+    assert mock(HashCircuit(gadget, messages, blinding=11), expected, "bn254").verify() == []
+
+
+def used_cells(gadget, start, blocks):
+    """(column index, row) of every cell the gadget's gates or copies read."""
+    P = gadget.rows_per_permutation
+    cells = []
+    for b in range(blocks):
+        base = start + b * P
+        cells += [(c, base + r) for r in range(P) for c in range(3)]
+        cells += [(3, base + r) for r, (g, _) in enumerate(gadget.layout) if g == PARTIAL2]
+        if b:
+            cells += [(3, base - 1), (3, base)]
+    return cells
+
+
+@pytest.mark.parametrize("field,length", [("bn254", 2), ("pallas", 4)])
+def test_changing_any_state_cell_is_rejected(field, length):
+    gadget = PoseidonGadget(field)
+    messages = [list(range(1, length + 1))]
+    expected = [hash_message(poseidon_params(field), messages[0])]
+    start = length  # the inputs region holds the words on rows 0 .. length - 1
+    blocks = -(-length // 2)
+    cells = used_cells(gadget, start, blocks)
+    assert len(cells) > 3 * 37 * blocks
+    if blocks > 1:  # block 0 alone is the single-block case: check the seam and every aux cell
+        seam = start + gadget.rows_per_permutation
+        cells = [(c, r) for c, r in cells if c == 3 or abs(r - seam) <= 2]
+    for col, row in cells:
+        circuit = HashCircuit(gadget, messages, tamper=bump(col, row))
+        assert mock(circuit, expected, field).verify(), f"tampered cell col {col} row {row} accepted"
+
+
+def test_tampered_message_word_is_rejected():
+    gadget = PoseidonGadget("bn254")
+    messages = [[1, 2, 3]]
+    expected = [hash_message(poseidon_params("bn254"), messages[0])]
+    for row in range(3):  # the input column (advice 4)
+        fails = mock(HashCircuit(gadget, messages, tamper=bump(4, row)), expected, "bn254").verify()
+        assert fails and {f.kind for f in fails} <= {"copy", "instance", "gate"}
