@@ -32,6 +32,10 @@ class Add(Layer):
         expect_inputs(spec, (2,), "a, b")
         self.activation = check_activation(act, (ACT_NONE, ACT_RELU))
 
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        return ctx.layer("Add", op, [ctx.activation(op, ("NONE", "RELU"))])
+
     def forward_int(self, inputs, ctx):
         a, b = broadcast("Add", *inputs)
         return [activate_int(a + b, self.activation, ctx.scale_factor)]

@@ -35,6 +35,16 @@ class AveragePool2D(Layer):
         self.window = (fh, fw)
         self.strides = (sh, sw)
 
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        """AVERAGE_POOL_2D with VALID padding and no fused activation."""
+        opts = op.options
+        if opts.get("padding", "VALID") != "VALID":
+            raise ctx.unsupported(op, "SAME padding")
+        ctx.activation(op, ("NONE",))
+        return ctx.layer("AveragePool2D", op, [opts["filter_height"], opts["filter_width"],
+                                               opts.get("stride_h", 1), opts.get("stride_w", 1)])
+
     def window_sums(self, x: np.ndarray) -> np.ndarray:
         """Sums over each VALID window, [N, OH, OW, C]."""
         fh, fw = self.window

@@ -85,6 +85,17 @@ class Conv2D(Layer):
             raise ModelError(f"bias shape {list(spec.inp_shapes[2])} must be "
                              f"[{self.out_channels}]")
 
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        """CONV_2D / DEPTHWISE_CONV_2D without dilation; a missing bias stays missing."""
+        opts = op.options
+        if (opts.get("dilation_h_factor", 1), opts.get("dilation_w_factor", 1)) != (1, 1):
+            raise ctx.unsupported(op, "dilation")
+        conv_type = DEPTHWISE if op.op == "DEPTHWISE_CONV_2D" else REGULAR
+        padding = SAME if opts.get("padding", "VALID") == "SAME" else VALID
+        return ctx.layer("Conv2D", op, [conv_type, padding, ctx.activation(op),
+                                        opts.get("stride_h", 1), opts.get("stride_w", 1)])
+
     def _geometry(self, x_shape, w_shape):
         _, h, w, _ = x_shape
         kh, kw = w_shape[1], w_shape[2]

@@ -19,6 +19,11 @@ class Mul(Layer):
         expect_params(spec, 0, "")
         expect_inputs(spec, (2,), "a, b")
 
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        ctx.activation(op, ("NONE",))
+        return ctx.layer("Mul", op)
+
     def forward_int(self, inputs, ctx):
         a, b = broadcast("Mul", *inputs)
         check_product_fits("Mul", a, b)

@@ -31,6 +31,11 @@ class Reshape(Layer):
             raise ModelError(f"cannot reshape {list(spec.inp_shapes[0])} ({have} values) to "
                              f"{list(self.shape)}")
 
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        """RESHAPE; the shape comes from the output tensor, so the shape input is dropped."""
+        return ctx.layer("Reshape", op, inputs=op.inputs[:1])
+
     def required_inputs(self):
         return [0]  # the shape comes from out_shapes; TFLite's shape tensor is ignored
 

@@ -19,6 +19,11 @@ class Sub(Layer):
         expect_params(spec, 0, "")
         expect_inputs(spec, (2,), "a, b")
 
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        ctx.activation(op, ("NONE",))
+        return ctx.layer("Sub", op)
+
     def forward_int(self, inputs, ctx):
         a, b = broadcast("Sub", *inputs)
         return [a - b]
