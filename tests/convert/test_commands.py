@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -74,3 +75,23 @@ def test_input_rejects_a_wrong_shape(zkml_cli, registry, mnist_tflite, tmp_path)
     code, _, stderr = zkml_cli("input", "--model", str(out), str(npy), "-o",
                                str(tmp_path / "i.msgpack"), registry=registry)
     assert code == 1 and "does not fit model input 0 of shape [1, 28, 28, 1]" in stderr
+
+
+def test_convert_with_calibration_chooses_scale_factor_and_k(zkml_cli, registry, tmp_path):
+    demo = Path(__file__).resolve().parents[2] / "demo"
+    out = tmp_path / "demo.msgpack"
+    code, stdout, stderr = zkml_cli("convert", str(demo / "digits_cnn.tflite"), "-o",
+                                    str(out), "--calibrate", str(demo / "digit_input.npy"),
+                                    "--json", registry=registry)
+    assert code == 0, stderr
+    summary = json.loads(stdout)
+    # the float run's largest value is 33.4 (test_params): with the default k 17 the
+    # largest power of two keeping 2 * 33.4 * sf <= 2^16 - 10 is 512
+    assert summary["global_sf"] == 512 and summary["k"] == 17
+    assert 16_000 < summary["calibration_peak"] < 18_000
+    model = load_model(out)
+    assert model.global_sf == 512
+    code, stdout, _ = zkml_cli("convert", str(demo / "digits_cnn.tflite"), "-o", str(out),
+                               "--calibrate", str(demo / "digit_input.npy"), "--k", "12",
+                               "--scale-factor", "8", registry=registry)
+    assert code == 0 and "scale factor 8, k 12" in stdout and "range analysis" in stdout

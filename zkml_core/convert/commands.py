@@ -14,19 +14,38 @@ import numpy as np
 
 from zkml_core.cli import CORE_COMMANDS, CommandRegistry
 from zkml_core.convert.converter import ConvertOptions, convert
+from zkml_core.convert.inputs import scale_inputs
+from zkml_core.convert.params import choose_parameters
 from zkml_core.convert.tflite_reader import read_tflite
 from zkml_core.errors import ModelError
-from zkml_core.model import Tensor, load_model, save_input, save_model
+from zkml_core.model import load_model, save_input, save_model
 from zkml_core.plugins import Registry
+
+
+def _load_npy(path: Path) -> np.ndarray:
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot read {path} as a .npy array: {exc}") from exc
 
 
 def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
     graph = read_tflite(args.model)
+    defaults = ConvertOptions()
     options = ConvertOptions(
-        scale_factor=args.scale_factor, k=args.k, num_cols=args.num_cols,
-        num_random=args.num_random, use_selectors=not args.no_selectors, commit=args.commit,
+        scale_factor=args.scale_factor or defaults.scale_factor, k=args.k or defaults.k,
+        num_cols=args.num_cols, num_random=args.num_random,
+        use_selectors=not args.no_selectors, commit=args.commit,
         start_layer=args.start_layer, end_layer=args.end_layer)
-    model = convert(graph, registry.layers(), options)
+    layers = registry.layers()
+    peak = None
+    if args.calibrate:
+        # flags given by the user win; the others come from range analysis
+        choice = choose_parameters(graph, layers, [[_load_npy(p) for p in args.calibrate]],
+                                   options, auto_scale=args.scale_factor is None,
+                                   auto_k=args.k is None)
+        options, peak = choice.options, choice.peak
+    model = convert(graph, layers, options)
     save_model(model, args.output)
     if args.config_output:
         save_model(model, args.config_output, config_only=True)
@@ -35,6 +54,7 @@ def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
         "layer_types": model.layer_types(), "weights": sum(t.size for t in model.tensors),
         "inp_idxes": list(model.inp_idxes), "out_idxes": list(model.out_idxes),
         "global_sf": model.global_sf, "k": model.k, "num_cols": model.num_cols,
+        "calibration_peak": peak,
     }
     if args.json:
         print(json.dumps(summary, indent=2))
@@ -42,41 +62,19 @@ def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
         print(f"wrote {args.output}: {summary['layers']} layers "
               f"({', '.join(summary['layer_types'])}), {summary['weights']} weights, "
               f"scale factor {model.global_sf}, k {model.k}, {model.num_cols} columns")
+        if peak is not None:
+            print(f"range analysis: largest |value| {peak} on the calibration input "
+                  f"(k {model.k} holds up to {2 ** (model.k - 1) - 10})")
     return 0
-
-
-def input_shapes(model) -> dict[int, tuple[int, ...]]:
-    """Shape of each model input, from the layers that read it (as zkml's input converter)."""
-    shapes: dict[int, tuple[int, ...]] = {}
-    for spec in model.layers:
-        for idx, shape in zip(spec.inp_idxes, spec.inp_shapes, strict=True):
-            if idx in model.inp_idxes:
-                shapes.setdefault(idx, tuple(shape))
-    return shapes
 
 
 def cmd_input(args: argparse.Namespace, registry: Registry) -> int:
     model = load_model(args.model)
-    shapes = input_shapes(model)
-    if len(args.arrays) != len(model.inp_idxes):
-        raise ModelError(f"{model.source} has {len(model.inp_idxes)} input(s) (tensors "
-                         f"{list(model.inp_idxes)}); pass one .npy file for each, got "
-                         f"{len(args.arrays)}")
-    sf = model.global_sf
-    tensors = []
-    for idx, path in zip(model.inp_idxes, args.arrays, strict=True):
-        try:
-            arr = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise ModelError(f"cannot read {path} as a .npy array: {exc}") from exc
-        shape = shapes.get(idx, arr.shape)
-        if arr.size != int(np.prod(shape)) or arr.dtype.kind not in "fiub":
-            raise ModelError(f"{path}: a {arr.dtype} array of shape {list(arr.shape)} does not "
-                             f"fit model input {idx} of shape {list(shape)}")
-        data = np.round(arr.astype(np.float64) * sf).astype(np.int64).reshape(-1)
-        tensors.append(Tensor(idx=idx, shape=shape, data=data))
+    arrays = [_load_npy(p) for p in args.arrays]
+    tensors = scale_inputs(model, arrays, [str(p) for p in args.arrays])
     save_input(tensors, args.output)
-    print(f"wrote {args.output}: {len(tensors)} input tensor(s) at scale factor {sf}")
+    print(f"wrote {args.output}: {len(tensors)} input tensor(s) at scale factor "
+          f"{model.global_sf}")
     return 0
 
 
@@ -92,10 +90,16 @@ def add_convert(cli: CommandRegistry) -> None:
     p.add_argument("-o", "--output", type=Path, required=True, help="model.msgpack to write")
     p.add_argument("--config-output", type=Path,
                    help="also write the model without tensor data (config.msgpack)")
-    p.add_argument("--scale-factor", type=int, default=defaults.scale_factor,
-                   help=f"fixed-point scale factor (default {defaults.scale_factor})")
-    p.add_argument("--k", type=int, default=defaults.k,
-                   help=f"log2 of the circuit rows (default {defaults.k})")
+    p.add_argument("--calibrate", type=Path, nargs="+", metavar="NPY",
+                   help="float input arrays (one .npy per model input): choose the scale "
+                        "factor and k not given by flags from the values this input "
+                        "produces (2x headroom)")
+    p.add_argument("--scale-factor", type=int, default=None,
+                   help=f"fixed-point scale factor (default {defaults.scale_factor}, or "
+                        "the largest power of two that fits k with --calibrate)")
+    p.add_argument("--k", type=int, default=None,
+                   help=f"log2 of the circuit rows (default {defaults.k}, or the smallest "
+                        "whose lookup range holds the values with --calibrate)")
     p.add_argument("--num-cols", type=int, default=defaults.num_cols,
                    help=f"advice columns (default {defaults.num_cols})")
     p.add_argument("--num-random", type=int, default=defaults.num_random,

@@ -1,0 +1,98 @@
+"""Choosing the scale factor and k from a calibration input (range analysis).
+
+Every value a layer outputs goes through lookups whose table covers
+``[-2^(k-1), 2^(k-1) - 10]`` (zkml's ``min_val`` / ``max_val``). The converter runs the
+integer model (the witness semantics, ``forward_int``) on calibration inputs and:
+
+- ``k``: the smallest k whose range holds the largest |value| seen, times ``headroom``
+  (inputs met later may be larger than the calibration ones);
+- the scale factor: the largest power of two (up to ``max_scale_factor``) whose values
+  still fit the range of the given k with that headroom; a larger scale factor means
+  smaller rounding errors.
+
+Rows needed by the circuit are not counted here: k is at least what the value range
+requires; the layout may need more rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import attrs
+import numpy as np
+
+from zkml_core.convert.converter import ConvertOptions, convert
+from zkml_core.convert.inputs import scale_inputs
+from zkml_core.convert.tflite_reader import TFLiteGraph
+from zkml_core.errors import ModelError
+from zkml_core.interfaces import Layer
+from zkml_core.model import Model, execute_int
+
+#: zkml's max_val is 2^(k-1) - 10
+_MAX_VAL_MARGIN = 10
+MIN_K, MAX_K = 6, 28
+
+
+def max_abs_value(model: Model, layers: Mapping[str, type[Layer]],
+                  calibration: Sequence[Sequence[np.ndarray]]) -> int:
+    """The largest |integer| any layer output or input takes over the calibration inputs."""
+    peak = 0
+    for arrays in calibration:
+        run = execute_int(model, layers, inputs=scale_inputs(model, arrays))
+        produced = {i for s in model.layers for i in s.out_idxes} | set(model.inp_idxes)
+        for idx in produced:
+            v = run.tensors[idx]
+            if v.size:
+                peak = max(peak, int(np.abs(v).max()))
+    return peak
+
+
+def k_for(value: int) -> int:
+    """The smallest k with ``value <= 2^(k-1) - 10`` (at least MIN_K)."""
+    k = MIN_K
+    while 2 ** (k - 1) - _MAX_VAL_MARGIN < value:
+        k += 1
+    return k
+
+
+@attrs.frozen
+class Choice:
+    """The chosen parameters and the range measurement behind them."""
+
+    options: ConvertOptions
+    #: largest |integer| on the calibration inputs at the chosen scale factor
+    peak: int
+
+
+def choose_parameters(graph: TFLiteGraph, layers: Mapping[str, type[Layer]],
+                      calibration: Sequence[Sequence[np.ndarray]],
+                      options: ConvertOptions | None = None, *, auto_scale: bool = True,
+                      auto_k: bool = True, headroom: float = 2.0,
+                      max_scale_factor: int = 2**16) -> Choice:
+    """Pick the scale factor and/or k by range analysis (see the module docstring).
+
+    With ``auto_scale`` the scale factor is the largest power of two whose headroom-scaled
+    peak fits ``options.k`` (or fits MAX_K when k is chosen too, preferring the default
+    k's range); with ``auto_k`` k is the smallest that holds the peak times headroom.
+    """
+    options = options or ConvertOptions()
+    if not calibration:
+        raise ModelError("automatic parameters need at least one calibration input")
+
+    def peak_at(sf: int) -> int:
+        model = convert(graph, layers, attrs.evolve(options, scale_factor=sf))
+        return max_abs_value(model, layers, calibration)
+
+    sf = options.scale_factor
+    if auto_scale:
+        k_limit = options.k
+        sf = 1
+        # peak grows about linearly with sf; double while the next one still fits
+        while sf * 2 <= max_scale_factor and k_for(int(peak_at(sf * 2) * headroom)) <= k_limit:
+            sf *= 2
+    peak = peak_at(sf)
+    k = k_for(int(peak * headroom)) if auto_k else options.k
+    if k > MAX_K:
+        raise ModelError(f"values reach {peak} at scale factor {sf}: no k up to {MAX_K} "
+                         "holds them; use a smaller scale factor")
+    return Choice(options=attrs.evolve(options, scale_factor=sf, k=k), peak=peak)
