@@ -1,7 +1,7 @@
 """The converter against files made by the original zkml converter and the interpreter.
 
-The built-in layer plugins do not have ``from_tflite`` steps yet, so these tests use
-subclasses that add one (mnist_layers.py); forward_int / forward_float are the plugins'.
+The layers are the built-in MNIST layer plugins (their from_tflite, forward_int and
+forward_float); plugin classes defined here test the dispatch itself.
 """
 
 from __future__ import annotations
