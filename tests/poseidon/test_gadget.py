@@ -3,11 +3,9 @@ changing any state cell, message word, tag or output is rejected."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
+from poseidon_fields import FIELD_OBJS
 from zkml_plugins.gadgets.poseidon.gadget import PARTIAL2, PoseidonGadget
 from zkml_plugins.gadgets.poseidon.native import hash_message, hash_zkml_compat
 from zkml_plugins.gadgets.poseidon.params import FIELDS, poseidon_params
@@ -15,19 +13,6 @@ from zkml_plugins.gadgets.poseidon.params import FIELDS, poseidon_params
 from zkml_core.dev.mock import MockProver
 from zkml_core.plonk.circuit import rows_needed
 from zkml_core.plonk.layouter import Assigned
-
-
-def _slow_field_class():
-    # the engine-free reference field of the constraint-system tests (Python ints)
-    path = Path(__file__).resolve().parents[1] / "plonk" / "slow_field.py"
-    spec = importlib.util.spec_from_file_location("poseidon_test_slow_field", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.SlowField
-
-
-SlowField = _slow_field_class()
-FIELD_OBJS = {name: SlowField(name, p) for name, p in FIELDS.items()}
 
 
 class HashCircuit:
