@@ -1,0 +1,99 @@
+"""Converter benchmark (issue 6): the bundled demo CNN and zkml's MNIST model.
+
+For each model: read + convert seconds, the scale factor and k chosen by range analysis
+on its sample input, weights count, and the max |integer output / sf - TFLite float
+output| of the converted model's integer run (forward_int, the witness) at several scale
+factors, against TFLite's reference interpreter (BUILTIN_REF). Layers come from the
+installed plugins.
+
+    python benchmarks/convert_models.py [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from zkml_core.convert.converter import ConvertOptions, convert
+from zkml_core.convert.inputs import scale_inputs
+from zkml_core.convert.params import choose_parameters
+from zkml_core.convert.tflite_reader import read_tflite
+from zkml_core.model import execute_int, load_input
+from zkml_core.plugins import Registry
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT.parent / "shared" / "fixtures" / "zkml-mnist"
+
+
+def tflite_tensor(path: Path, x: np.ndarray, idx: int) -> np.ndarray:
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    it = Interpreter(model_path=str(path), experimental_preserve_all_tensors=True,
+                     experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
+    it.allocate_tensors()
+    it.set_tensor(it.get_input_details()[0]["index"], x.astype(np.float32))
+    it.invoke()
+    return it.get_tensor(idx).astype(np.float64)
+
+
+def cases():
+    yield ("demo digits_cnn", ROOT / "demo" / "digits_cnn.tflite",
+           np.load(ROOT / "demo" / "digit_input.npy"), ConvertOptions())
+    if FIXTURES.exists():
+        (t,) = load_input(FIXTURES / "inp.msgpack")
+        # zkml's MNIST msgpack stops before RESHAPE and SOFTMAX (tensor 37, the logits)
+        yield ("zkml mnist", FIXTURES / "model.tflite", t.array() / 512.0,
+               ConvertOptions(end_layer=16))
+
+
+def run(scale_factors=(64, 256, 1024, 4096)) -> list[dict]:
+    layers = Registry().layers()
+    rows = []
+    for name, path, x, base in cases():
+        t0 = time.perf_counter()
+        graph = read_tflite(path)
+        model = convert(graph, layers, base)
+        convert_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        choice = choose_parameters(graph, layers, [[x]], base)
+        choose_s = time.perf_counter() - t0
+        (out_idx,) = model.out_idxes
+        want = tflite_tensor(path, x, out_idx)
+        errors = {}
+        for sf in sorted({*scale_factors, choice.options.scale_factor}):
+            m = convert(graph, layers, ConvertOptions(scale_factor=sf, end_layer=base.end_layer))
+            got = execute_int(m, layers, inputs=scale_inputs(m, [x])).outputs[0] / sf
+            errors[str(sf)] = float(np.abs(got - want).max())
+        rows.append({
+            "model": name, "ops": len(graph.operators), "layers": len(model.layers),
+            "weights": int(sum(t.size for t in model.tensors)),
+            "convert_s": round(convert_s, 4), "range_analysis_s": round(choose_s, 3),
+            "chosen_sf": choice.options.scale_factor, "chosen_k": choice.options.k,
+            "peak_int": choice.peak, "max_abs_output": float(np.abs(want).max()),
+            "max_abs_error_by_sf": errors,
+        })
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    args = parser.parse_args()
+    rows = run()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        errs = ", ".join(f"sf {k}: {v:.4f}" for k, v in r["max_abs_error_by_sf"].items())
+        print(f"{r['model']}: {r['layers']} layers, {r['weights']} weights, convert "
+              f"{r['convert_s']} s, range analysis {r['range_analysis_s']} s -> sf "
+              f"{r['chosen_sf']}, k {r['chosen_k']} (peak {r['peak_int']}); outputs up to "
+              f"{r['max_abs_output']:.2f}, max error {errs}")
+
+
+if __name__ == "__main__":
+    main()
