@@ -11,6 +11,7 @@ from zkml_plugins.gadgets.poseidon.native import (
     hash_zkml_compat,
     pad_constant_length,
     permute,
+    permute_t3,
     zkml_compat_words,
 )
 from zkml_plugins.gadgets.poseidon.params import poseidon_params
@@ -90,3 +91,10 @@ def test_zkml_compat_keeps_the_length_4_tag_for_long_messages():
         state = permute(prm, [state[0] + words[i], state[1] + words[i + 1], state[2]])
     assert hash_zkml_compat(prm, range(1, 8)) == state[0]
     assert hash_zkml_compat(prm, range(1, 8)) != hash_message(prm, words)
+
+
+@settings(max_examples=20, deadline=None)
+@given(field_names, st.lists(st.integers(min_value=-(2**300), max_value=2**300), min_size=3, max_size=3))
+def test_unrolled_permutation_equals_reference(field, state):
+    prm = poseidon_params(field)
+    assert permute_t3(prm, state) == permute(prm, state)

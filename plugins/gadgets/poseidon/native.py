@@ -53,6 +53,35 @@ def permute(params: PoseidonParams, state: Sequence[int]) -> list[int]:
     return s
 
 
+def permute_t3(params: PoseidonParams, state: Sequence[int]) -> list[int]:
+    """:func:`permute` unrolled for width 3 (about twice as fast; used by the sponge)."""
+    p = params.p
+    (m00, m01, m02), (m10, m11, m12), (m20, m21, m22) = params.mds
+    a, b, c = (x % p for x in state)
+    first_partial = params.r_f // 2
+    last_partial = first_partial + params.r_p
+    for r, (c0, c1, c2) in enumerate(params.round_constants):
+        # reduce only what the S-boxes need; the MDS sums reduce everything else
+        a = (a + c0) % p
+        a2 = a * a % p
+        a = a2 * a2 % p * a
+        if first_partial <= r < last_partial:
+            b += c1
+            c += c2
+        else:
+            b = (b + c1) % p
+            c = (c + c2) % p
+            b2, c2_ = b * b % p, c * c % p
+            b = b2 * b2 % p * b
+            c = c2_ * c2_ % p * c
+        a, b, c = (
+            (m00 * a + m01 * b + m02 * c) % p,
+            (m10 * a + m11 * b + m12 * c) % p,
+            (m20 * a + m21 * b + m22 * c) % p,
+        )
+    return [a, b, c]
+
+
 def sponge(params: PoseidonParams, capacity: int, words: Sequence[int]) -> int:
     """Absorb ``words`` (a multiple of the rate) into ``[0, .., 0, capacity]``; squeeze one."""
     rate = params.rate
@@ -62,7 +91,7 @@ def sponge(params: PoseidonParams, capacity: int, words: Sequence[int]) -> int:
     for i in range(0, len(words), rate):
         for j in range(rate):
             state[j] = (state[j] + words[i + j]) % params.p
-        state = permute(params, state)
+        state = permute_t3(params, state) if params.t == 3 else permute(params, state)
     return state[0]
 
 
