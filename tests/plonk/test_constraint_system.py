@@ -127,3 +127,15 @@ def test_prefix_scans_match_python(n):
         want_s.append(tot)
     assert SLOW_FR.to_ints(prefix_product(SLOW_FR, SLOW_FR.from_ints(vals))) == want_p
     assert SLOW_FR.to_ints(prefix_sum(SLOW_FR, SLOW_FR.from_ints(vals))) == want_s
+
+
+def test_cost_report():
+    from zkml_core.dev.cost import circuit_cost
+
+    cost = circuit_cost(FeatureCircuit())
+    assert cost["rows"] == 29 and cost["k"] == 6 and cost["usable_rows"] == 64 - 5
+    assert cost["degree"] == 4 and cost["phases"] == 2 and cost["advice_columns"] == 4
+    # range table: x_range + range share a group; square its own: 2 groups
+    assert cost["lookup_tables"] == 2 and cost["lookups"] == 3
+    # 4 equality columns in chunks of degree - 2 = 2
+    assert cost["permutation_products"] == 2
