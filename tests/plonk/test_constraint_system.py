@@ -139,3 +139,35 @@ def test_cost_report():
     assert cost["lookup_tables"] == 2 and cost["lookups"] == 3
     # 4 equality columns in chunks of degree - 2 = 2
     assert cost["permutation_products"] == 2
+
+
+def test_witness_mode_assigns_one_phase_at_a_time():
+    from zkml_core.plonk.circuit import synthesize
+
+    c = FeatureCircuit()
+    cs, cfg = configure(c)
+    a, d = cfg["a"], cfg["d"]
+    asg0 = synthesize(c, cs, cfg, SLOW_FR, 6, "witness", phase=0, instances=c.instances())
+    assert asg0.values[asg0.gid(a)] is not None and asg0.values[asg0.gid(d)] is None
+    assert asg0.copies == [] and all(asg0.values[asg0.gid(f)] is None for f in cs.fixed)
+    asg1 = synthesize(c, cs, cfg, SLOW_FR, 6, "witness", phase=1, challenges={0: 7}, instances=c.instances())
+    assert asg1.values[asg1.gid(a)] is None
+    start = 12 + 1 + 4  # the horner region
+    # d[0] = a[0], d[i+1] = d[i] * ch + a[i+1] with a = 1, 1, 2 and ch = 7
+    d_vals = SLOW_FR.to_ints(asg1.values[asg1.gid(d)][start : start + 3])
+    assert d_vals == [1, 1 * 7 + 1, (1 * 7 + 1) * 7 + 2]
+    keygen = synthesize(c, cs, cfg, SLOW_FR, 6, "keygen")
+    assert keygen.copies and keygen.values[keygen.gid(a)] is None
+    assert SLOW_FR.to_ints(keygen.values[keygen.gid(cfg["t_range"])][:17]) == list(range(16)) + [0]
+
+
+def test_int64_and_field_assignments_agree():
+    from zkml_core.plonk.layouter import to_field
+
+    vals = np.array([-3, 0, 5, 2**62], dtype=np.int64)
+    f = to_field(SLOW_FR, vals)
+    assert SLOW_FR.to_ints(f) == [SLOW_FR.p - 3, 0, 5, 2**62]
+    assert np.array_equal(to_field(SLOW_FR, f), f)
+    assert SLOW_FR.to_ints(to_field(SLOW_FR, [SLOW_FR.p - 1, 2**200])) == [SLOW_FR.p - 1, 2**200 % SLOW_FR.p]
+    two = to_field(SLOW_FR, np.array([[1, 2], [3, 4]]), ncols=2)
+    assert two.shape == (2, 2, 4) and SLOW_FR.to_ints(two.reshape(-1, 4)) == [1, 2, 3, 4]
