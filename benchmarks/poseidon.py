@@ -3,7 +3,8 @@
 Reports, as one JSON object: seconds to generate each parameter set (pure Python, once
 per process), native permutations per second (Python ints), the gadget's rows per hashed
 field element and the smallest k for committing N values (one message of N field
-elements), and the seconds to compute the gadget's witness (permutation traces) for N.
+elements; the same for the 4- and 6-column layouts), the gate degree of each layout,
+and the seconds to compute the gadget's witness (permutation traces) for N.
 
     python benchmarks/poseidon.py --json [--n 10000] [--field bn254]
 """
@@ -19,26 +20,26 @@ from zkml_plugins.gadgets.poseidon.gadget import PoseidonGadget, permutation_tra
 from zkml_plugins.gadgets.poseidon.native import hash_message, permute, permute_t3
 from zkml_plugins.gadgets.poseidon.params import FIELDS, poseidon_params
 
-from zkml_core.plonk.circuit import rows_needed
+from zkml_core.plonk.circuit import configure, rows_needed
 from zkml_core.plonk.layouter import Assigned
 
 
 class CommitCircuit:
     """One message of ``n`` values in an input column, hashed by the gadget."""
 
-    def __init__(self, gadget: PoseidonGadget, values: np.ndarray) -> None:
-        self.gadget, self.values = gadget, values
+    def __init__(self, gadget: PoseidonGadget, values: np.ndarray, ncols: int = 6) -> None:
+        self.gadget, self.values, self.ncols = gadget, values, ncols
 
     def configure(self, cs):
-        cols = [cs.advice_column() for _ in range(5)]
+        cols = [cs.advice_column() for _ in range(self.ncols + 1)]
         for c in cols:
             cs.enable_equality(c)
-        self.gadget.configure(cs, cols[:4])
+        self.gadget.configure(cs, cols[: self.ncols])
         return cols
 
     def synthesize(self, layouter, cols):
         with layouter.region("inputs") as region:
-            cells = region.assign_advice(cols[4], 0, self.values)
+            cells = region.assign_advice(cols[-1], 0, self.values)
         return self.gadget.assign(layouter, Assigned(cells, self.values))
 
 
@@ -73,8 +74,11 @@ def main() -> None:
 
     gadget = PoseidonGadget(args.field)
     out["rows_per_permutation"] = gadget.rows_per_permutation
-    circuit = CommitCircuit(gadget, values)
-    rows, k = rows_needed(circuit)
+    for ncols in (4, 6):
+        circuit = CommitCircuit(gadget, values, ncols)
+        rows, k = rows_needed(circuit)
+        cs, _ = configure(circuit)
+        out[f"gate_degree_{ncols}_columns"] = cs.degree()
     out["rows_n"] = rows
     out["rows_per_element"] = round((rows - args.n) / args.n, 2)  # minus the input column rows
     out["smallest_k_n"] = k

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from poseidon_fields import FIELD_OBJS
-from zkml_plugins.gadgets.poseidon.gadget import PARTIAL2, PoseidonGadget
+from zkml_plugins.gadgets.poseidon.gadget import FULL, PARTIAL2, PoseidonGadget
 from zkml_plugins.gadgets.poseidon.native import hash_message, hash_zkml_compat
 from zkml_plugins.gadgets.poseidon.params import FIELDS, poseidon_params
 
@@ -18,17 +18,17 @@ from zkml_core.plonk.layouter import Assigned
 class HashCircuit:
     """Messages in an input column, hashed by the gadget, hashes exposed as instances."""
 
-    def __init__(self, gadget, messages, blinding=None, tamper=None, field_values=False):
+    def __init__(self, gadget, messages, blinding=None, tamper=None, field_values=False, ncols=6):
         self.gadget, self.messages, self.blinding = gadget, messages, blinding
-        self.tamper, self.field_values = tamper, field_values
+        self.tamper, self.field_values, self.ncols = tamper, field_values, ncols
 
     def configure(self, cs):
-        cols = [cs.advice_column() for _ in range(5)]
+        cols = [cs.advice_column() for _ in range(self.ncols + 1)]
         for c in cols:
             cs.enable_equality(c)
         inst = cs.instance_column()
         cs.enable_equality(inst)
-        self.gadget.configure(cs, cols[:4])
+        self.gadget.configure(cs, cols[:self.ncols])
         return dict(cols=cols, inst=inst)
 
     def synthesize(self, layouter, cfg):
@@ -36,7 +36,7 @@ class HashCircuit:
         flat = [v for m in self.messages for v in m]
         extra = [self.blinding] if self.blinding is not None else []
         with layouter.region("inputs") as region:
-            cells = region.assign_advice(cfg["cols"][4], 0, flat + extra)
+            cells = region.assign_advice(cfg["cols"][-1], 0, flat + extra)
         if self.field_values:
             values = (layouter.field.from_ints(flat) if layouter.field is not None
                       else np.zeros((n * length, 4), dtype=np.uint64)).reshape(n, length, 4)
@@ -66,17 +66,19 @@ def bump(col_index, row):
     return tamper
 
 
+@pytest.mark.parametrize("ncols", [4, 6])
 @pytest.mark.parametrize("field,length", [("bn254", 2), ("pallas", 3), ("bn254", 5)])
-def test_honest_hashes_match_native(field, length):
+def test_honest_hashes_match_native(field, length, ncols):
     gadget = PoseidonGadget(field)
     prm = poseidon_params(field)
     rng = np.random.default_rng(length)
     messages = rng.integers(-(2**62), 2**62, size=(2, length)).tolist()
     expected = [hash_message(prm, m) for m in messages]
-    circuit = HashCircuit(gadget, messages)
+    circuit = HashCircuit(gadget, messages, ncols=ncols)
     prover = mock(circuit, expected, field)
     assert prover.verify() == []
     assert FIELD_OBJS[field].to_ints(circuit.out.values) == expected
+    assert prover.cs.degree() == (4 if ncols == 6 else 6)
 
 
 def test_field_valued_messages_and_wrong_public_hash():
@@ -88,41 +90,53 @@ def test_field_valued_messages_and_wrong_public_hash():
     assert [f.kind for f in fails] == ["instance"]
 
 
-def test_zkml_compat_mode_matches_native():
+@pytest.mark.parametrize("ncols", [4, 6])
+def test_zkml_compat_mode_matches_native(ncols):
     gadget = PoseidonGadget("bn254", 56, mds_skip=0)
     prm = poseidon_params("bn254", 56, mds_skip=0)
     messages = [[3, -4, 5, 6, 7]]  # 5 values + blinding -> 8 words, two ConstantLength<4> chunks
     expected = [hash_zkml_compat(prm, messages[0], blinding=11)]
-    assert mock(HashCircuit(gadget, messages, blinding=11), expected, "bn254").verify() == []
+    assert mock(HashCircuit(gadget, messages, blinding=11, ncols=ncols), expected, "bn254").verify() == []
+    fails = mock(HashCircuit(gadget, messages, blinding=12, ncols=ncols), expected, "bn254").verify()
+    assert fails
 
 
 def used_cells(gadget, start, blocks):
     """(column index, row) of every cell the gadget's gates or copies read."""
     P = gadget.rows_per_permutation
+    low = gadget.low_degree
     cells = []
     for b in range(blocks):
         base = start + b * P
         cells += [(c, base + r) for r in range(P) for c in range(3)]
-        cells += [(3, base + r) for r, (g, _) in enumerate(gadget.layout) if g == PARTIAL2]
+        for r, (g, _) in enumerate(gadget.layout):
+            if g == PARTIAL2:
+                cells += [(c, base + r) for c in ((3, 4, 5) if low else (3,))]
+            elif low:
+                cells += [(c, base + r) for c in ((3, 4, 5) if g == FULL else (4,))]
         if b:
-            cells += [(3, base - 1), (3, base)]
+            cells += [(3, base - 1), (4, base - 1)] if low else [(3, base - 1), (3, base)]
     return cells
 
 
+@pytest.mark.parametrize("ncols", [4, 6])
 @pytest.mark.parametrize("field,length", [("bn254", 2), ("pallas", 4)])
-def test_changing_any_state_cell_is_rejected(field, length):
+def test_changing_any_state_cell_is_rejected(field, length, ncols):
     gadget = PoseidonGadget(field)
     messages = [list(range(1, length + 1))]
     expected = [hash_message(poseidon_params(field), messages[0])]
+    circuit = HashCircuit(gadget, messages, ncols=ncols)
+    prover = mock(circuit, expected, field)  # configures the gadget for this layout
+    assert prover.verify() == []
     start = length  # the inputs region holds the words on rows 0 .. length - 1
     blocks = -(-length // 2)
     cells = used_cells(gadget, start, blocks)
     assert len(cells) > 3 * 37 * blocks
-    if blocks > 1:  # block 0 alone is the single-block case: check the seam and every aux cell
+    if blocks > 1:  # block 0 alone is the single-block case: check the seam and helper cells
         seam = start + gadget.rows_per_permutation
-        cells = [(c, r) for c, r in cells if c == 3 or abs(r - seam) <= 2]
+        cells = [(c, r) for c, r in cells if (c >= 3 and r % 3 == 0) or abs(r - seam) <= 2]
     for col, row in cells:
-        circuit = HashCircuit(gadget, messages, tamper=bump(col, row))
+        circuit = HashCircuit(gadget, messages, tamper=bump(col, row), ncols=ncols)
         assert mock(circuit, expected, field).verify(), f"tampered cell col {col} row {row} accepted"
 
 
@@ -130,6 +144,6 @@ def test_tampered_message_word_is_rejected():
     gadget = PoseidonGadget("bn254")
     messages = [[1, 2, 3]]
     expected = [hash_message(poseidon_params("bn254"), messages[0])]
-    for row in range(3):  # the input column (advice 4)
-        fails = mock(HashCircuit(gadget, messages, tamper=bump(4, row)), expected, "bn254").verify()
+    for row in range(3):  # the input column (advice 6)
+        fails = mock(HashCircuit(gadget, messages, tamper=bump(6, row)), expected, "bn254").verify()
         assert fails and {f.kind for f in fails} <= {"copy", "instance", "gate"}

@@ -1,9 +1,16 @@
 """The Poseidon sponge as a circuit: rounds as custom gates, constants in fixed columns.
 
-Columns: the state words ``s0, s1, s2`` and one helper ``aux`` are the first four of
-the advice columns handed to :meth:`PoseidonGadget.configure`; six fixed columns hold
-round constants (``rc_a``: the row's round, ``rc_b``: the second round of a
-double-partial row); four selectors choose the gate of each row. M is the MDS matrix.
+Columns: the state words ``s0, s1, s2`` and helpers are the first advice columns handed
+to :meth:`PoseidonGadget.configure`; six fixed columns hold round constants (``rc_a``:
+the row's round, ``rc_b``: the second round of a double-partial row); four selectors
+choose the gate of each row. M is the MDS matrix. Two layouts, chosen by the number of
+columns given:
+
+- 4 columns ``s0 s1 s2 aux`` (gate degree 6, x^5 times a selector);
+- 6 or more: ``s0 s1 s2 aux e1 e2`` (gate degree 4): every S-box input's square is a
+  witness cell, ``x^5 = (x^2)^2 * x``, so the circuit's quotient needs half the
+  extended domain of the degree-6 layout. Full rows keep the squares of the three
+  S-box inputs in ``aux e1 e2``.
 
 One permutation takes ``R_F + ceil(R_P / 2)`` rows, each gate relating a row's state to
 the next row's:
@@ -11,16 +18,19 @@ the next row's:
 - ``full``: ``next = M (cur + rc_a)^5`` (S-box on every word);
 - ``partial2`` (two partial rounds a row, as halo2's Pow5 chip): ``aux = (s0 + rc_a0)^5``,
   ``mid = M (aux, s1 + rc_a1, s2 + rc_a2)``, and
-  ``M^-1 next = ((mid0 + rc_b0)^5, mid1 + rc_b1, mid2 + rc_b2)``;
-- ``partial1``: one partial round, used once when R_P is odd (BN254's 57).
+  ``M^-1 next = ((mid0 + rc_b0)^5, mid1 + rc_b1, mid2 + rc_b2)``; in the 6-column
+  layout ``e1 = (s0 + rc_a0)^2`` and ``e2 = (mid0 + rc_b0)^2``;
+- ``partial1``: one partial round (``e1`` its square), used once when R_P is odd
+  (BN254's 57).
 
 The row after the last round holds the permutation's output. Sponge (see
 :mod:`.native` for the exact padding and domain tags): the first block's two words and
 the capacity tag are the first row's state (copy constraints to the message cells and
 to the constants column); every later block is absorbed by ``absorb`` on the previous
-output row: ``next = cur + (aux_cur, aux_next, 0)``, the two ``aux`` cells being copies
-of the message words. Zero padding words are copies of the constant 0; in zkml mode the
-padding words are copies of the blinding cell. Gate degree: 6 (x^5 times a selector).
+output row: ``next = cur + (w0, w1, 0)``, where the words ``w0, w1`` are copies of the
+message words in ``aux`` of the output row and of the next row (4 columns) or in
+``aux`` and ``e1`` of the output row (6 columns). Zero padding words are copies of the
+constant 0; in zkml mode the padding words are copies of the blinding cell.
 """
 
 from __future__ import annotations
@@ -55,7 +65,8 @@ def round_layout(params: PoseidonParams) -> list[tuple[str, int]]:
 
 
 def permutation_trace(params: PoseidonParams, state: list[int]) -> list[list[int]]:
-    """The ``(s0, s1, s2, aux)`` rows of one permutation of ``state``, output row last."""
+    """The ``(s0, s1, s2, aux, e1, e2)`` rows of one permutation of ``state`` in the
+    6-column layout (the 4-column layout uses the first four), output row last."""
     p, m = params.p, params.mds
     rc = params.round_constants
 
@@ -70,17 +81,21 @@ def permutation_trace(params: PoseidonParams, state: list[int]) -> list[list[int
     rows = []
     x = [v % p for v in state]
     for gate, r in round_layout(params):
-        aux = 0
+        inputs = [(x[i] + rc[r][i]) % p for i in range(3)]
         if gate == FULL:
-            nxt = linear([pow((x[i] + rc[r][i]) % p, 5, p) for i in range(3)])
+            helpers = [u * u % p for u in inputs]
+            nxt = linear([pow(u, 5, p) for u in inputs])
         elif gate == PARTIAL2:
-            aux = pow((x[0] + rc[r][0]) % p, 5, p)
-            nxt = partial(partial(x, r), r + 1)
+            mid = partial(x, r)
+            u2 = (mid[0] + rc[r + 1][0]) % p
+            helpers = [pow(inputs[0], 5, p), inputs[0] * inputs[0] % p, u2 * u2 % p]
+            nxt = partial(mid, r + 1)
         else:
+            helpers = [0, inputs[0] * inputs[0] % p, 0]
             nxt = partial(x, r)
-        rows.append(x + [aux])
+        rows.append(x + helpers)
         x = nxt
-    rows.append(x + [0])
+    rows.append(x + [0, 0, 0])
     return rows
 
 
@@ -107,12 +122,14 @@ class PoseidonGadget(Gadget):
         columns = list(columns)
         if len(columns) < 4:
             raise CircuitError(
-                f"the Poseidon gadget needs 4 advice columns, got {len(columns)}; "
-                "configure the circuit with more columns"
+                f"the Poseidon gadget needs 4 advice columns (6 for degree-4 gates), got "
+                f"{len(columns)}; configure the circuit with more columns"
             )
-        self.state = columns[:3]
-        self.aux = columns[3]
-        for col in columns[:4]:
+        self.low_degree = len(columns) >= 6
+        self.columns = columns[:6] if self.low_degree else columns[:4]
+        self.state = self.columns[:3]
+        self.aux = self.columns[3]
+        for col in self.columns:
             cs.enable_equality(col)
         self.rc_a = [cs.fixed_column(f"poseidon_rc_a{i}") for i in range(3)]
         self.rc_b = [cs.fixed_column(f"poseidon_rc_b{i}") for i in range(3)]
@@ -125,37 +142,70 @@ class PoseidonGadget(Gadget):
         nxt = [c.next() for c in self.state]
         rca = [c.cur() for c in self.rc_a]
         rcb = [c.cur() for c in self.rc_b]
-        aux = self.aux.cur()
+        helper = [c.cur() for c in self.columns[3:]]  # aux (, e1, e2)
+        aux = helper[0]
 
         def lin(mat_row: tuple[int, ...], words: list[Any]) -> Any:
             return functools.reduce(operator.add, (c * w for c, w in zip(mat_row, words, strict=True)))
 
+        def pow5(u: Any, square: Any | None) -> Any:
+            return u ** 5 if square is None else square * square * u
+
+        low = self.low_degree
         q = self.q[FULL].cur()
-        sboxed = [(s[j] + rca[j]) ** 5 for j in range(3)]
-        cs.create_gate("poseidon full round",
-                       [(f"s{i}", q * (nxt[i] - lin(m[i], sboxed))) for i in range(3)])
+        inputs = [s[j] + rca[j] for j in range(3)]
+        squares = helper if low else [None] * 3
+        constraints = [(f"s{i}", q * (nxt[i] - lin(m[i], [pow5(u, sq) for u, sq in zip(inputs, squares, strict=True)])))
+                       for i in range(3)]
+        if low:
+            constraints += [(f"square{j}", q * (squares[j] - inputs[j] * inputs[j])) for j in range(3)]
+        cs.create_gate("poseidon full round", constraints)
 
         q = self.q[PARTIAL2].cur()
+        sq_a, sq_b = (helper[1], helper[2]) if low else (None, None)
         mid = [lin(m[i], [aux, s[1] + rca[1], s[2] + rca[2]]) for i in range(3)]
         back = [lin(minv[i], nxt) for i in range(3)]
-        cs.create_gate("poseidon partial rounds", [
-            ("sbox", q * ((s[0] + rca[0]) ** 5 - aux)),
-            ("s0", q * ((mid[0] + rcb[0]) ** 5 - back[0])),
+        constraints = [
+            ("sbox", q * (pow5(inputs[0], sq_a) - aux)),
+            ("s0", q * (pow5(mid[0] + rcb[0], sq_b) - back[0])),
             ("s1", q * (mid[1] + rcb[1] - back[1])),
             ("s2", q * (mid[2] + rcb[2] - back[2])),
-        ])
+        ]
+        if low:
+            constraints += [("square a", q * (sq_a - inputs[0] * inputs[0])),
+                            ("square b", q * (sq_b - (mid[0] + rcb[0]) * (mid[0] + rcb[0])))]
+        cs.create_gate("poseidon partial rounds", constraints)
 
         q = self.q[PARTIAL1].cur()
-        words = [(s[0] + rca[0]) ** 5, s[1] + rca[1], s[2] + rca[2]]
-        cs.create_gate("poseidon partial round",
-                       [(f"s{i}", q * (nxt[i] - lin(m[i], words))) for i in range(3)])
+        words = [pow5(inputs[0], sq_a), inputs[1], inputs[2]]
+        constraints = [(f"s{i}", q * (nxt[i] - lin(m[i], words))) for i in range(3)]
+        if low:
+            constraints.append(("square", q * (sq_a - inputs[0] * inputs[0])))
+        cs.create_gate("poseidon partial round", constraints)
 
         q = self.q["absorb"].cur()
+        w1 = helper[1] if low else self.aux.next()
         cs.create_gate("poseidon absorb", [
             ("s0", q * (nxt[0] - s[0] - aux)),
-            ("s1", q * (nxt[1] - s[1] - self.aux.next())),
+            ("s1", q * (nxt[1] - s[1] - w1)),
             ("s2", q * (nxt[2] - s[2])),
         ])
+
+    def word_positions(self, blocks: int) -> tuple[np.ndarray, np.ndarray]:
+        """(row offset from the message's first row, column index) of each absorbed word."""
+        P = self.rows_per_permutation
+        starts = np.arange(blocks) * P
+        rows = np.empty(2 * blocks, dtype=np.int64)
+        cols = np.empty(2 * blocks, dtype=np.int64)
+        rows[0:2], cols[0:2] = 0, (0, 1)
+        if blocks > 1:
+            if self.low_degree:  # both words on the previous output row: aux, e1
+                rows[2::2], rows[3::2] = starts[1:] - 1, starts[1:] - 1
+                cols[2::2], cols[3::2] = 3, 4
+            else:  # aux of the previous output row and of the block's first row
+                rows[2::2], rows[3::2] = starts[1:] - 1, starts[1:]
+                cols[2:] = 3
+        return rows, cols
 
     # ---- assignment --------------------------------------------------------------
     def _message_ints(self, layouter: Any, message: Assigned, n: int, length: int) -> list[list[int]]:
@@ -202,7 +252,9 @@ class PoseidonGadget(Gadget):
         height = blocks * P
 
         compute = layouter.asg.mode in ("witness", "mock")
-        witness = np.zeros((n * height, 4), dtype=object)
+        width = len(self.columns)
+        w_rows, w_cols = self.word_positions(blocks)
+        witness = np.zeros((n * height, width), dtype=object)
         hashes = [0] * n
         if compute:
             msgs = self._message_ints(layouter, message, n, length)
@@ -219,27 +271,18 @@ class PoseidonGadget(Gadget):
                     state = [(state[0] + words[2 * k]) % p, (state[1] + words[2 * k + 1]) % p, state[2]]
                     trace = permutation_trace(self.params, state)
                     base = i * height + k * P
-                    witness[base:base + P] = trace
-                    if k:  # later blocks' words sit in aux around the previous output row
-                        witness[base - 1, 3] = words[2 * k]
-                        witness[base, 3] = words[2 * k + 1]
+                    witness[base:base + P] = [row[:width] for row in trace]
                     state = trace[-1][:3]
+                for j in range(2, total):  # later blocks' words (block 0 is the state)
+                    witness[i * height + w_rows[j], w_cols[j]] = words[j]
                 hashes[i] = state[0]
 
         with layouter.region(f"poseidon x{n}") as region:
-            cells = region.assign_advice(self.state + [self.aux], 0, witness)
+            cells = region.assign_advice(self.columns, 0, witness)
             self._assign_fixed(region, n, blocks)
             starts = np.arange(n)[:, None] * height + np.arange(blocks)[None, :] * P  # (n, blocks)
-            # where each absorbed word lives: block 0 in s0/s1 of its first row, later
-            # blocks in aux of the previous output row and of the block's first row
-            w_rows = np.empty((n, total), dtype=np.int64)
-            w_cols = np.empty((n, total), dtype=np.int64)
-            w_rows[:, 0:2] = starts[:, :1]
-            w_cols[:, 0], w_cols[:, 1] = 0, 1
-            if blocks > 1:
-                w_rows[:, 2::2] = starts[:, 1:] - 1
-                w_rows[:, 3::2] = starts[:, 1:]
-                w_cols[:, 2:] = 3
+            w_rows = starts[:, :1] + w_rows[None, :]  # (n, total) absolute in the region
+            w_cols = np.broadcast_to(w_cols, w_rows.shape)
             word_cells = cells[w_rows, w_cols]  # (n, total)
             layouter.constrain_equal(word_cells[:, :length], message.cells)
             if total > length:
