@@ -147,3 +147,13 @@ def test_tampered_message_word_is_rejected():
     for row in range(3):  # the input column (advice 6)
         fails = mock(HashCircuit(gadget, messages, tamper=bump(6, row)), expected, "bn254").verify()
         assert fails and {f.kind for f in fails} <= {"copy", "instance", "gate"}
+
+
+def test_registered_as_the_poseidon_gadget():
+    import zkml_plugins.gadgets.poseidon as plugin
+
+    from zkml_core.plugins import Registry
+
+    reg = Registry(autoload=False)
+    reg.register(plugin)
+    assert reg.gadgets() == {"poseidon": PoseidonGadget}

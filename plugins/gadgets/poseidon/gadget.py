@@ -66,36 +66,42 @@ def round_layout(params: PoseidonParams) -> list[tuple[str, int]]:
 
 def permutation_trace(params: PoseidonParams, state: list[int]) -> list[list[int]]:
     """The ``(s0, s1, s2, aux, e1, e2)`` rows of one permutation of ``state`` in the
-    6-column layout (the 4-column layout uses the first four), output row last."""
-    p, m = params.p, params.mds
+    6-column layout (the 4-column layout uses the first four), output row last.
+
+    Width 3, written out (this is the witness hot path)."""
+    p = params.p
+    (m00, m01, m02), (m10, m11, m12), (m20, m21, m22) = params.mds
     rc = params.round_constants
-
-    def linear(w: list[int]) -> list[int]:
-        return [sum(a * b for a, b in zip(row, w, strict=True)) % p for row in m]
-
-    def partial(x: list[int], r: int) -> list[int]:
-        w = [(x[i] + rc[r][i]) % p for i in range(3)]
-        w[0] = pow(w[0], 5, p)
-        return linear(w)
-
+    a, b, c = (v % p for v in state)
     rows = []
-    x = [v % p for v in state]
     for gate, r in round_layout(params):
-        inputs = [(x[i] + rc[r][i]) % p for i in range(3)]
+        ra, rb, rc_ = rc[r]
+        u0, u1, u2 = (a + ra) % p, (b + rb) % p, (c + rc_) % p
+        sq0 = u0 * u0 % p
+        x0 = sq0 * sq0 % p * u0 % p
         if gate == FULL:
-            helpers = [u * u % p for u in inputs]
-            nxt = linear([pow(u, 5, p) for u in inputs])
-        elif gate == PARTIAL2:
-            mid = partial(x, r)
-            u2 = (mid[0] + rc[r + 1][0]) % p
-            helpers = [pow(inputs[0], 5, p), inputs[0] * inputs[0] % p, u2 * u2 % p]
-            nxt = partial(mid, r + 1)
+            sq1, sq2 = u1 * u1 % p, u2 * u2 % p
+            x1, x2 = sq1 * sq1 % p * u1, sq2 * sq2 % p * u2
+            rows.append([a, b, c, sq0, sq1, sq2])
         else:
-            helpers = [0, inputs[0] * inputs[0] % p, 0]
-            nxt = partial(x, r)
-        rows.append(x + helpers)
-        x = nxt
-    rows.append(x + [0, 0, 0])
+            x1, x2 = u1, u2
+        # the first (or only) partial round's output, or the full round's
+        a2 = (m00 * x0 + m01 * x1 + m02 * x2) % p
+        b2 = (m10 * x0 + m11 * x1 + m12 * x2) % p
+        c2 = (m20 * x0 + m21 * x1 + m22 * x2) % p
+        if gate == PARTIAL2:
+            sa, sb, sc = rc[r + 1]
+            v0, v1, v2 = (a2 + sa) % p, b2 + sb, c2 + sc
+            sqv = v0 * v0 % p
+            y0 = sqv * sqv % p * v0
+            rows.append([a, b, c, x0, sq0, sqv])
+            a2 = (m00 * y0 + m01 * v1 + m02 * v2) % p
+            b2 = (m10 * y0 + m11 * v1 + m12 * v2) % p
+            c2 = (m20 * y0 + m21 * v1 + m22 * v2) % p
+        elif gate == PARTIAL1:
+            rows.append([a, b, c, 0, sq0, 0])
+        a, b, c = a2, b2, c2
+    rows.append([a, b, c, 0, 0, 0])
     return rows
 
 
