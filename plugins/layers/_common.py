@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from zkml_core.errors import CircuitError, ModelError
+from zkml_core.interfaces import Layer
 from zkml_core.model import LayerSpec
 
 # TFLite's ActivationFunctionType numbering, which zkml's params use
@@ -56,3 +57,25 @@ def no_circuit(name: str) -> CircuitError:
         f"the circuit for layer {name} is not available yet in this zkml version: its "
         "integer and float semantics run, but it cannot be proven; `zkml plugins` lists "
         "the installed layers")
+
+
+class BuiltinLayer(Layer):
+    """Base of the built-in layers whose circuit is not written yet: ``synthesize``
+    raises a clear error instead of pretending."""
+
+    def synthesize(self, inputs, ctx):
+        raise no_circuit(self.name)
+
+
+def pool_window(spec: LayerSpec) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Check a pooling layer's params [fh, fw, sh, sw] and 4-D input; (window, strides)."""
+    fh, fw, sh, sw = expect_params(spec, 4, "fh, fw, stride_h, stride_w")
+    expect_inputs(spec, (1,), "input")
+    if min(fh, fw, sh, sw) < 1:
+        raise ModelError(f"window and strides must be >= 1, got {list(spec.params)}")
+    if len(spec.inp_shapes[0]) != 4:
+        raise ModelError(f"input must be 4-D [N,H,W,C], got {list(spec.inp_shapes[0])}")
+    _, h, w, _ = spec.inp_shapes[0]
+    if h < fh or w < fw:
+        raise ModelError(f"a {fh}x{fw} window does not fit the {h}x{w} input")
+    return (fh, fw), (sh, sw)

@@ -8,20 +8,19 @@ from __future__ import annotations
 from zkml_plugins.layers._common import (
     ACT_NONE,
     ACT_RELU,
+    BuiltinLayer,
     activate_float,
     activate_int,
     check_activation,
     expect_inputs,
     expect_params,
-    no_circuit,
 )
 
 from zkml_core.hookspecs import hookimpl
-from zkml_core.interfaces import Layer
 from zkml_core.model.fixed_point import broadcast
 
 
-class Add(Layer):
+class Add(BuiltinLayer):
     name = "Add"
     description = "elementwise a + b (broadcasting), optional relu"
     tflite_ops = ("ADD",)
@@ -46,9 +45,6 @@ class Add(Layer):
 
     def gadgets(self, ctx):
         return ["add_pairs"] + (["relu"] if self.activation == ACT_RELU else [])
-
-    def synthesize(self, inputs, ctx):
-        raise no_circuit(self.name)
 
 
 @hookimpl

@@ -8,32 +8,20 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from zkml_plugins.layers._common import expect_inputs, expect_params, no_circuit
+from zkml_plugins.layers._common import BuiltinLayer, pool_window
 
-from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
-from zkml_core.interfaces import Layer
 from zkml_core.model.fixed_point import check_product_fits, div_round_half_up
 
 
-class AveragePool2D(Layer):
+class AveragePool2D(BuiltinLayer):
     name = "AveragePool2D"
     description = "average pooling over fh x fw windows (VALID), rounded half up"
     tflite_ops = ("AVERAGE_POOL_2D",)
 
     def __init__(self, spec) -> None:
         super().__init__(spec)
-        fh, fw, sh, sw = expect_params(spec, 4, "fh, fw, stride_h, stride_w")
-        expect_inputs(spec, (1,), "input")
-        if min(fh, fw, sh, sw) < 1:
-            raise ModelError(f"window and strides must be >= 1, got {list(spec.params)}")
-        if len(spec.inp_shapes[0]) != 4:
-            raise ModelError(f"input must be 4-D [N,H,W,C], got {list(spec.inp_shapes[0])}")
-        _, h, w, _ = spec.inp_shapes[0]
-        if h < fh or w < fw:
-            raise ModelError(f"a {fh}x{fw} window does not fit the {h}x{w} input")
-        self.window = (fh, fw)
-        self.strides = (sh, sw)
+        self.window, self.strides = pool_window(spec)
 
     @classmethod
     def from_tflite(cls, op, ctx):
@@ -62,9 +50,6 @@ class AveragePool2D(Layer):
 
     def gadgets(self, ctx):
         return ["adder", "var_div_round"]
-
-    def synthesize(self, inputs, ctx):
-        raise no_circuit(self.name)
 
 
 @hookimpl

@@ -18,17 +18,16 @@ from zkml_plugins.layers._common import (
     ACT_NONE,
     ACT_RELU,
     ACT_RELU6,
+    BuiltinLayer,
     activate_float,
     activate_int,
     check_activation,
     expect_inputs,
     expect_params,
-    no_circuit,
 )
 
 from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
-from zkml_core.interfaces import Layer
 from zkml_core.model.fixed_point import check_product_fits, div_round_half_up
 
 REGULAR, DEPTHWISE = 0, 1
@@ -46,7 +45,7 @@ def valid_size(size: int, kernel: int, stride: int) -> int:
     return (size - kernel) // stride + 1 if size >= kernel else 0
 
 
-class Conv2D(Layer):
+class Conv2D(BuiltinLayer):
     name = "Conv2D"
     description = "2-D convolution, regular or depthwise, SAME/VALID, strides, relu/relu6"
     tflite_ops = ("CONV_2D", "DEPTHWISE_CONV_2D")
@@ -148,9 +147,6 @@ class Conv2D(Layer):
         # planned circuit: Freivalds-checked product, then bias/div/round/relu6 lookups
         names = ["dot_product", "adder", "bias_div_round_relu6"]
         return names + ["relu"] if self.activation == ACT_RELU else names
-
-    def synthesize(self, inputs, ctx):
-        raise no_circuit(self.name)
 
 
 @hookimpl

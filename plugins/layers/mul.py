@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from zkml_plugins.layers._common import expect_inputs, expect_params, no_circuit
+from zkml_plugins.layers._common import BuiltinLayer, expect_inputs, expect_params
 
 from zkml_core.hookspecs import hookimpl
-from zkml_core.interfaces import Layer
 from zkml_core.model.fixed_point import broadcast, check_product_fits, div_round_half_up
 
 
-class Mul(Layer):
+class Mul(BuiltinLayer):
     name = "Mul"
     description = "elementwise a * b (broadcasting), rescaled with round-half-up"
     tflite_ops = ("MUL",)
@@ -35,9 +34,6 @@ class Mul(Layer):
 
     def gadgets(self, ctx):
         return ["mul_pairs", "var_div_round"]
-
-    def synthesize(self, inputs, ctx):
-        raise no_circuit(self.name)
 
 
 @hookimpl

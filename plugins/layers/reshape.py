@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import math
 
-from zkml_plugins.layers._common import expect_inputs, expect_params, no_circuit
+from zkml_plugins.layers._common import BuiltinLayer, expect_inputs, expect_params
 
 from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
-from zkml_core.interfaces import Layer
 
 
-class Reshape(Layer):
+class Reshape(BuiltinLayer):
     name = "Reshape"
     description = "row-major reshape to out_shapes[0] (no constraints)"
     tflite_ops = ("RESHAPE",)
@@ -44,9 +43,6 @@ class Reshape(Layer):
 
     def forward_float(self, inputs, ctx):
         return [inputs[0].reshape(self.shape)]
-
-    def synthesize(self, inputs, ctx):
-        raise no_circuit(self.name)
 
 
 @hookimpl

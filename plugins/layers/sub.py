@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from zkml_plugins.layers._common import expect_inputs, expect_params, no_circuit
+from zkml_plugins.layers._common import BuiltinLayer, expect_inputs, expect_params
 
 from zkml_core.hookspecs import hookimpl
-from zkml_core.interfaces import Layer
 from zkml_core.model.fixed_point import broadcast
 
 
-class Sub(Layer):
+class Sub(BuiltinLayer):
     name = "Sub"
     description = "elementwise a - b (broadcasting)"
     tflite_ops = ("SUB",)
@@ -34,9 +33,6 @@ class Sub(Layer):
 
     def gadgets(self, ctx):
         return ["sub_pairs"]
-
-    def synthesize(self, inputs, ctx):
-        raise no_circuit(self.name)
 
 
 @hookimpl

@@ -1,0 +1,113 @@
+"""zkml's lookup-table nonlinearities, computed directly instead of through the table.
+
+zkml tabulates y(x) for every x in [min_val, max_val] (the 2^k - 9 rows of the range
+table) as ``round(f(x / sf) * out_scale) as i64`` in f64: Rust's ``round`` (ties away from
+zero) and its saturating cast (NaN -> 0, +-inf -> i64 max/min); the row of x = min_val is
+forced to 0. An input outside the table has no row: the witness cannot be built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from zkml_core.errors import ModelError
+
+_I64_MAX = np.iinfo(np.int64).max
+_I64_MIN = np.iinfo(np.int64).min
+
+
+def rust_round_i64(v: np.ndarray) -> np.ndarray:
+    """``v.round() as i64`` in Rust: ties away from zero, saturating, NaN -> 0."""
+    v = np.asarray(v, dtype=np.float64)
+    t = np.trunc(v)
+    with np.errstate(invalid="ignore"):  # inf - inf; the inf itself is handled below
+        frac = v - t  # exact in binary floating point
+    r = np.where(np.abs(frac) >= 0.5, t + np.sign(v), t)
+    nan = np.isnan(r)
+    high = r >= 2.0**63
+    low = r < -(2.0**63)
+    safe = np.where(nan | high | low, 0.0, r).astype(np.int64)
+    return np.where(high, _I64_MAX, np.where(low, _I64_MIN, safe))
+
+
+def check_table_range(what: str, x: np.ndarray, ctx) -> None:
+    """Every input must have a row in the table: min_val <= x <= max_val."""
+    if x.size == 0:
+        return
+    lo, hi = int(x.min()), int(x.max())
+    if lo < ctx.min_val or hi > ctx.max_val:
+        bad = lo if lo < ctx.min_val else hi
+        raise ModelError(
+            f"{what}: input value {bad} is outside the lookup table range "
+            f"[{ctx.min_val}, {ctx.max_val}] of k={ctx.k}; use a larger k (or a smaller "
+            "scale factor)")
+
+
+def table_lookup(what: str, x: np.ndarray, fn: Callable[[np.ndarray], np.ndarray],
+                 out_scale: int, ctx) -> np.ndarray:
+    """The table value of every int64 input, exactly as zkml's map holds it."""
+    check_table_range(what, x, ctx)
+    with np.errstate(all="ignore"):  # sqrt of negatives, 1/0, exp overflow: as in f64
+        y = fn(x.astype(np.float64) / float(ctx.scale_factor)) * float(out_scale)
+    out = rust_round_i64(y)
+    return np.where(x == ctx.min_val, 0, out)
+
+
+def apply_value_mask(x: np.ndarray, mask: tuple[int, ...], ctx) -> np.ndarray:
+    """zkml's Sqrt/Rsqrt mask: pairs (flat index, +1 | -1) replace the input with
+    max_val (+1) or min_val (-1) before the lookup."""
+    if not mask:
+        return x
+    flat = x.reshape(-1).copy()
+    for idx, sign in zip(mask[0::2], mask[1::2], strict=True):
+        flat[idx] = ctx.max_val if sign == 1 else ctx.min_val
+    return flat.reshape(x.shape)
+
+
+def check_value_mask(mask: tuple[int, ...], size: int) -> None:
+    if len(mask) % 2:
+        raise ModelError(f"mask must hold (flat index, +1 | -1) pairs, got {len(mask)} values")
+    for idx, sign in zip(mask[0::2], mask[1::2], strict=True):
+        if not 0 <= idx < size or sign not in (1, -1):
+            raise ModelError(f"bad mask pair ({idx}, {sign}) for an input of {size} values")
+
+
+class TableLayer:
+    """Mixin for one-input lookup layers: ``function`` (float64 -> float64) gives both the
+    reference (``forward_float``) and the table (``forward_int``) at scale sf.
+
+    Subclasses also derive from :class:`zkml_core.interfaces.Layer` and set ``name``,
+    ``function``, ``gadget`` and ``masked`` (whether ``mask`` holds Sqrt/Rsqrt pairs).
+    """
+
+    function: Callable[[np.ndarray], np.ndarray]
+    gadget: str = ""
+    masked: bool = False
+
+    def __init__(self, spec) -> None:
+        super().__init__(spec)
+        self._check_spec(spec)
+
+    def _check_spec(self, spec) -> None:
+        from zkml_plugins.layers._common import expect_inputs
+
+        expect_inputs(spec, (1,), "input")
+        if spec.params:
+            raise ModelError(f"params must be [], got {list(spec.params)}")
+        if self.masked:
+            check_value_mask(spec.mask, int(np.prod(spec.inp_shapes[0])))
+        elif spec.mask:
+            raise ModelError(f"mask must be [], got {list(spec.mask)}")
+
+    def forward_int(self, inputs, ctx):
+        x = apply_value_mask(inputs[0], self.spec.mask, ctx) if self.masked else inputs[0]
+        return [table_lookup(self.name, x, type(self).function, ctx.scale_factor, ctx)]
+
+    def forward_float(self, inputs, ctx):
+        with np.errstate(all="ignore"):
+            return [type(self).function(inputs[0])]
+
+    def gadgets(self, ctx):
+        return [self.gadget]

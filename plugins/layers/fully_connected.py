@@ -1,0 +1,74 @@
+"""FullyConnected: X W^T rescaled, plus bias, optional relu (zkml semantics).
+
+params = [activation] (0 none, 1 relu). Inputs: X [B, in] (an input of more dimensions
+contributes only its first index of axis 0, as in zkml: [1, T, in] -> [T, in]), weights
+W [out, in], optional bias [out]. Integer semantics: out = round_half_up(X W^T / sf)
++ bias, then max(., 0) for relu. Output [B, out].
+"""
+
+from __future__ import annotations
+
+from zkml_plugins.layers._common import (
+    ACT_NONE,
+    ACT_RELU,
+    BuiltinLayer,
+    activate_float,
+    activate_int,
+    check_activation,
+    expect_inputs,
+    expect_params,
+)
+
+from zkml_core.errors import ModelError
+from zkml_core.hookspecs import hookimpl
+from zkml_core.model.fixed_point import check_product_fits, div_round_half_up
+
+
+def matrix_input(x):
+    """zkml's view of the input: 2-D as is, otherwise its first slice along axis 0."""
+    return x if x.ndim == 2 else x[0]
+
+
+class FullyConnected(BuiltinLayer):
+    name = "FullyConnected"
+    description = "matrix product with weights [out, in], bias, optional relu"
+    tflite_ops = ("FULLY_CONNECTED",)
+
+    def __init__(self, spec) -> None:
+        super().__init__(spec)
+        (act,) = expect_params(spec, 1, "activation")
+        expect_inputs(spec, (2, 3), "input, weights, optional bias")
+        self.activation = check_activation(act, (ACT_NONE, ACT_RELU))
+        x_shape, w_shape = spec.inp_shapes[0], spec.inp_shapes[1]
+        if len(x_shape) < 2 or len(w_shape) != 2:
+            raise ModelError(f"input must have >= 2 dimensions and weights 2, got "
+                             f"{list(x_shape)} and {list(w_shape)}")
+        if x_shape[-1] != w_shape[1]:
+            raise ModelError(f"input {list(x_shape)} and weights {list(w_shape)}: the input "
+                             "width must equal the weights' second dimension")
+        if len(spec.inp_shapes) == 3 and tuple(spec.inp_shapes[2]) not in (
+                (w_shape[0],), (1, w_shape[0])):
+            raise ModelError(f"bias shape {list(spec.inp_shapes[2])} must be [{w_shape[0]}]")
+
+    def forward_int(self, inputs, ctx):
+        x, w = matrix_input(inputs[0]), inputs[1]
+        check_product_fits("FullyConnected", x, w, w.shape[1])
+        out = div_round_half_up(x @ w.T, ctx.scale_factor)
+        if len(inputs) == 3:
+            out = out + inputs[2].reshape(-1)
+        return [activate_int(out, self.activation, ctx.scale_factor)]
+
+    def forward_float(self, inputs, ctx):
+        out = matrix_input(inputs[0]) @ inputs[1].T
+        if len(inputs) == 3:
+            out = out + inputs[2].reshape(-1)
+        return [activate_float(out, self.activation)]
+
+    def gadgets(self, ctx):
+        names = ["dot_product", "adder", "var_div_round", "add_pairs"]
+        return names + ["relu"] if self.activation == ACT_RELU else names
+
+
+@hookimpl
+def zkml_register_layers():
+    return [FullyConnected]

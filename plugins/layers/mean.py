@@ -1,0 +1,63 @@
+"""Mean: average over every axis but one, round_half_up(sum / count) (zkml semantics).
+
+params = the axes to reduce; with the batch axis 0 (size 1) exactly one axis must remain.
+The output holds one value per index of the kept axis, shaped as ``out_shapes[0]``. A
+second input (TFLite's axes tensor) is ignored.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from zkml_plugins.layers._common import BuiltinLayer, expect_inputs
+
+from zkml_core.errors import ModelError
+from zkml_core.hookspecs import hookimpl
+from zkml_core.model.fixed_point import check_product_fits, div_round_half_up
+
+
+class Mean(BuiltinLayer):
+    name = "Mean"
+    description = "mean over all axes but one, rounded half up"
+    tflite_ops = ("MEAN",)
+
+    def __init__(self, spec) -> None:
+        super().__init__(spec)
+        expect_inputs(spec, (1, 2), "input, optional axes tensor")
+        shape = spec.inp_shapes[0]
+        if len(shape) < 2 or shape[0] != 1:
+            raise ModelError(f"input must have batch size 1 and >= 2 dimensions, got "
+                             f"{list(shape)}")
+        keep = [a for a in range(1, len(shape)) if a not in spec.params]
+        if len(keep) != 1:
+            raise ModelError(f"reducing axes {list(spec.params)} of {list(shape)} must leave "
+                             f"exactly one non-batch axis, leaves {keep}")
+        self.keep = keep[0]
+        self.count = math.prod(shape) // shape[self.keep]
+        self.out_shape = tuple(spec.out_shapes[0])
+        if math.prod(self.out_shape) != shape[self.keep]:
+            raise ModelError(f"out_shapes[0] {list(self.out_shape)} must hold the "
+                             f"{shape[self.keep]} values of the kept axis {self.keep}")
+
+    def required_inputs(self):
+        return [0]
+
+    def _sums(self, x):
+        axes = tuple(a for a in range(x.ndim) if a != self.keep)
+        return x.sum(axis=axes)
+
+    def forward_int(self, inputs, ctx):
+        check_product_fits("Mean", inputs[0], np.ones(1, np.int64), self.count)
+        return [div_round_half_up(self._sums(inputs[0]), self.count).reshape(self.out_shape)]
+
+    def forward_float(self, inputs, ctx):
+        return [(self._sums(inputs[0]) / self.count).reshape(self.out_shape)]
+
+    def gadgets(self, ctx):
+        return ["adder", "var_div_round"]
+
+
+@hookimpl
+def zkml_register_layers():
+    return [Mean]
