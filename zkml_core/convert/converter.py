@@ -15,7 +15,14 @@ Float models are quantised like zkml's converter: one scale factor ``sf`` for th
 model; FLOAT32 constants become ``round(x * sf)``, INT32/INT64 constants are kept
 unscaled; a scalar constant is stored with shape ``[1]`` while the layers' ``inp_shapes``
 keep TFLite's ``[]`` (as zkml's converter does). Tensor indices stay those of the file.
-int8-quantised models are refused with an UnsupportedError for now.
+
+Quantised (int8 / uint8 / int16) operators are looked up as ``"CONV_2D:int8"`` etc.
+(:meth:`~zkml_core.convert.tflite_reader.TFLiteGraph.op_key`), so only layers that list
+that key convert them; their constants (int8 weights, int32 biases) are stored as the
+raw integers, and ``ctx.quantization(idx)`` gives scales and zero points
+(:mod:`zkml_core.convert.tflite_quant` has TFLite's requantisation arithmetic). The
+quantisation of quantised model inputs is kept in the model's ``extra``
+(``tflite_input_quantization``: "idx" -> [scale, zero_point, type]) for ``zkml input``.
 """
 
 from __future__ import annotations
@@ -26,9 +33,11 @@ from typing import Any
 import attrs
 import numpy as np
 
+from zkml_core.convert.inputs import INPUT_QUANT_KEY
 from zkml_core.convert.tflite_reader import (
     TFLiteGraph,
     TFLiteOperator,
+    TFLiteQuantization,
     TFLiteTensor,
     check_supported,
 )
@@ -40,9 +49,8 @@ from zkml_core.model.ir import DEFAULT_NUM_RANDOM
 #: TFLite ActivationFunctionType codes, which zkml's layer params use
 ACTIVATION_CODES = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3, "TANH": 4,
                     "SIGN_BIT": 5}
-#: TFLite tensor types the float converter stores (others, e.g. STRING, are never layer inputs)
-_UNSCALED_TYPES = ("INT32", "INT64", "INT16", "UINT8")
-_QUANTISED_TYPES = ("INT8", "UINT8", "INT16")
+#: constants stored as their raw integers (others, e.g. STRING, are never layer inputs)
+_UNSCALED_TYPES = ("INT8", "UINT8", "INT16", "INT32", "INT64")
 
 
 @attrs.frozen
@@ -86,6 +94,12 @@ class ConvertContext:
         if idx in self.extra:
             return tuple(self.extra[idx][0].shape)
         return tuple(self.graph.tensor(idx).shape)
+
+    def quantization(self, idx: int) -> TFLiteQuantization | None:
+        """Scales and zero points of a quantised tensor (None for float tensors)."""
+        if idx in self.extra:
+            return None
+        return self.graph.tensor(idx).quantization
 
     def is_constant(self, idx: int) -> bool:
         return idx in self.extra or (0 <= idx < len(self.graph.tensors)
@@ -166,18 +180,6 @@ def layers_by_op(layers: Mapping[str, type[Layer]] | Iterable[type[Layer]]
     return out
 
 
-def _check_float(graph: TFLiteGraph, ops: Sequence[TFLiteOperator]) -> None:
-    quantised = sorted({i for op in ops for i in (*op.inputs, *op.outputs)
-                        if i >= 0 and graph.tensor(i).quantization is not None
-                        and graph.tensor(i).type in _QUANTISED_TYPES})
-    if quantised:
-        names = ", ".join(f"{i} ({graph.tensor(i).type})" for i in quantised[:5])
-        raise UnsupportedError(
-            f"{graph.source} is an int8/uint8-quantised model (quantised tensors {names}"
-            f"{' ...' if len(quantised) > 5 else ''}); this zkml version converts float32 "
-            "TFLite models only: convert the float model instead")
-
-
 def _as_specs(result: Any, cls: type, op: TFLiteOperator) -> list[LayerSpec] | None:
     if result is None:
         return None
@@ -206,29 +208,29 @@ def convert(graph: TFLiteGraph, layers: Mapping[str, type[Layer]] | Iterable[typ
     by_op = layers_by_op(layers)
     sub = attrs.evolve(graph, operators=tuple(ops))
     check_supported(sub, [c for cs in by_op.values() for c in cs])
-    _check_float(graph, ops)
 
     ctx = ConvertContext(graph, options)
     specs: list[LayerSpec] = []
     failed: list[tuple[int, str, str]] = []
     for op in ops:
         converted = None
-        for cls in by_op[op.op]:
+        key = graph.op_key(op)
+        for cls in by_op[key]:
             try:
                 converted = _as_specs(cls.from_tflite(op, ctx), cls, op)
             except NotImplementedError:
-                failed.append((op.index, op.op, f"{cls.name} has no from_tflite"))
+                failed.append((op.index, key, f"{cls.name} has no from_tflite"))
                 converted = []
             except UnsupportedError as exc:
-                failed.append((op.index, op.op, str(exc)))
+                failed.append((op.index, key, str(exc)))
                 converted = []
             except ZkmlError as exc:
                 raise type(exc)(f"{graph.source}: operator #{op.index} {op.op}: {exc}") from exc
             if converted is not None:
                 break
         if converted is None:
-            names = ", ".join(c.name for c in by_op[op.op])
-            failed.append((op.index, op.op, f"declined by {names}"))
+            names = ", ".join(c.name for c in by_op[key])
+            failed.append((op.index, key, f"declined by {names}"))
         else:
             specs.extend(converted)
     if failed:
@@ -254,6 +256,12 @@ def _model(graph: TFLiteGraph, ctx: ConvertContext, specs: list[LayerSpec],
     # graph inputs first, in the file's order, then any other free tensor
     inputs = tuple([i for i in graph.inputs if i in free] + sorted(free - set(graph.inputs)))
     outputs = tuple(specs[-1].out_idxes)
+    extra: dict[str, Any] = {"commit": options.commit}
+    quant = {i: graph.tensor(i).quantization for i in inputs if i < len(graph.tensors)}
+    if any(q is not None for q in quant.values()):
+        extra[INPUT_QUANT_KEY] = {
+            str(i): [float(q.scales[0]), int(q.zero_points[0]), graph.tensor(i).type]
+            for i, q in quant.items() if q is not None}
     commit_before = commit_after = []
     if options.commit:
         commit_before = [[t.idx for t in tensors], list(inputs)]
@@ -262,4 +270,4 @@ def _model(graph: TFLiteGraph, ctx: ConvertContext, specs: list[LayerSpec],
                  inp_idxes=inputs, out_idxes=outputs, tensors=tensors, layers=specs,
                  use_selectors=options.use_selectors, commit_before=commit_before,
                  commit_after=commit_after, num_random=options.num_random,
-                 extra={"commit": options.commit}, source=graph.source)
+                 extra=extra, source=graph.source)

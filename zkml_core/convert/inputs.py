@@ -20,13 +20,29 @@ def input_shapes(model: Model) -> dict[int, tuple[int, ...]]:
     return shapes
 
 
+#: the model-extra key the converter writes for quantised inputs (see converter.py)
+INPUT_QUANT_KEY = "tflite_input_quantization"
+_QRANGE = {"INT8": (-128, 127), "UINT8": (0, 255), "INT16": (-32768, 32767)}
+
+
+def quantize_input(arr: np.ndarray, scale: float, zero_point: int, type_name: str
+                   ) -> np.ndarray:
+    """TFLite's QUANTIZE: round(x / scale) (halves away from zero) + zero point, saturated."""
+    q = np.asarray(arr, dtype=np.float32) / np.float32(scale)
+    rounded = np.sign(q) * np.floor(np.abs(q) + np.float32(0.5))
+    lo, hi = _QRANGE[type_name]
+    return np.clip(rounded.astype(np.int64) + zero_point, lo, hi)
+
+
 def scale_inputs(model: Model, arrays: Sequence[np.ndarray],
                  names: Sequence[str] | None = None) -> list[Tensor]:
-    """One tensor per model input (``inp_idxes`` order): round(x * sf) as int64.
+    """One tensor per model input (``inp_idxes`` order) as int64: round(x * sf), or for an
+    input of a quantised TFLite model its quantised integers (:func:`quantize_input`).
 
     An array may have any shape with the input's number of values (it is reshaped);
     ``names`` label the arrays in errors (e.g. their file names).
     """
+    quant = model.extra.get(INPUT_QUANT_KEY) or {}
     if len(arrays) != len(model.inp_idxes):
         raise ModelError(f"{model.source} has {len(model.inp_idxes)} input(s) (tensors "
                          f"{list(model.inp_idxes)}); got {len(arrays)} array(s), one is "
@@ -40,6 +56,9 @@ def scale_inputs(model: Model, arrays: Sequence[np.ndarray],
         if arr.size != int(np.prod(shape)) or arr.dtype.kind not in "fiub":
             raise ModelError(f"{name}: a {arr.dtype} array of shape {list(arr.shape)} does "
                              f"not fit model input {idx} of shape {list(shape)}")
-        data = np.round(arr.astype(np.float64) * model.global_sf).astype(np.int64)
+        if str(idx) in quant:
+            data = quantize_input(arr, *quant[str(idx)])
+        else:
+            data = np.round(arr.astype(np.float64) * model.global_sf).astype(np.int64)
         out.append(Tensor(idx=idx, shape=shape, data=data.reshape(-1)))
     return out

@@ -26,6 +26,8 @@ from zkml_core.convert import tflite_schema as schema
 from zkml_core.errors import ModelError, UnsupportedError
 
 FILE_IDENTIFIER = b"TFL3"
+#: tensor types whose quantised ops get a ``:int8``-style suffix in :meth:`TFLiteGraph.op_key`
+QUANTISED_TYPES = ("INT8", "UINT8", "INT16")
 
 
 @attrs.frozen
@@ -100,6 +102,21 @@ class TFLiteGraph:
     def tensor(self, index: int) -> TFLiteTensor:
         return self.tensors[index]
 
+    def op_key(self, op: TFLiteOperator) -> str:
+        """The name layers list in ``tflite_ops`` for this operator.
+
+        The op name for float ops (``"CONV_2D"``); with a suffix naming the quantised type
+        when the op reads or writes quantised int8 / uint8 / int16 tensors
+        (``"CONV_2D:int8"``): their integer semantics differ, so a layer converts them
+        only if it says so.
+        """
+        for t in (*op.inputs, *op.outputs):
+            if t >= 0:
+                tensor = self.tensors[t]
+                if tensor.quantization is not None and tensor.type in QUANTISED_TYPES:
+                    return f"{op.op}:{tensor.type.lower()}"
+        return op.op
+
     def producers(self) -> dict[int, int]:
         """tensor index -> index of the operator that writes it."""
         return {t: op.index for op in self.operators for t in op.outputs}
@@ -134,10 +151,14 @@ def parse_tflite(data: bytes, source: str = "<bytes>") -> TFLiteGraph:
 
 def unsupported_ops(graph: TFLiteGraph, layers: Mapping[str, type] | Iterable[type]
                     ) -> list[tuple[int, str]]:
-    """``(operator index, op name)`` of every operator no layer class lists in ``tflite_ops``."""
+    """``(operator index, op key)`` of every operator no layer lists in ``tflite_ops``.
+
+    The key is :meth:`TFLiteGraph.op_key` (``"CONV_2D"``, ``"CONV_2D:int8"``).
+    """
     classes = layers.values() if isinstance(layers, Mapping) else layers
     known = {op for cls in classes for op in getattr(cls, "tflite_ops", ())}
-    return [(op.index, _display_name(op)) for op in graph.operators if op.op not in known]
+    return [(op.index, _display_name(graph, op)) for op in graph.operators
+            if graph.op_key(op) not in known]
 
 
 def check_supported(graph: TFLiteGraph, layers: Mapping[str, type] | Iterable[type]) -> None:
@@ -152,8 +173,9 @@ def check_supported(graph: TFLiteGraph, layers: Mapping[str, type] | Iterable[ty
             f"(`zkml plugins` lists the installed layers) or change the model")
 
 
-def _display_name(op: TFLiteOperator) -> str:
-    return f"CUSTOM({op.custom_code})" if op.op == "CUSTOM" and op.custom_code else op.op
+def _display_name(graph: TFLiteGraph, op: TFLiteOperator) -> str:
+    key = graph.op_key(op)
+    return f"{key}({op.custom_code})" if op.op == "CUSTOM" and op.custom_code else key
 
 
 # -- parsing ---------------------------------------------------------------------------

@@ -1,0 +1,127 @@
+"""Converting int8-quantised models: ops are keyed "OP:int8", constants stay raw integers,
+input quantisation is kept for `zkml input`; a test layer built on tflite_quant runs the
+converted model bit-exactly like the interpreter."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tflite_refs as ref
+from mnist_layers import LAYERS
+
+from zkml_core.convert.converter import ConvertOptions, convert
+from zkml_core.convert.inputs import INPUT_QUANT_KEY, quantize_input, scale_inputs
+from zkml_core.convert.tflite_quant import (
+    activation_range,
+    fc_multiplier,
+    multiply_by_quantized_multiplier_single,
+)
+from zkml_core.convert.tflite_reader import read_tflite
+from zkml_core.convert.tflite_writer import Quant, TFLiteWriter, affine_params
+from zkml_core.errors import UnsupportedError
+from zkml_core.interfaces import Layer
+from zkml_core.model import execute_int, load_model, save_model
+
+
+class QFullyConnected(Layer):
+    """int8 FULLY_CONNECTED with TFLite's integer semantics (per-tensor weights)."""
+
+    name = "TestQFullyConnected"
+    tflite_ops = ("FULLY_CONNECTED:int8",)
+
+    def __init__(self, spec) -> None:
+        super().__init__(spec)
+        self.in_zp, self.w_zp, self.out_zp, self.mult, self.shift, self.lo, self.hi = spec.params
+
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        qx, qw, qy = (ctx.quantization(i) for i in (op.inputs[0], op.inputs[1], op.outputs[0]))
+        if qw.per_channel:
+            raise ctx.unsupported(op, "per-channel weights")
+        mult, shift = fc_multiplier(qx.scales[0], qw.scales[0], qy.scales[0])
+        lo, hi = activation_range(op.options["fused_activation_function"], qy.scales[0],
+                                  int(qy.zero_points[0]))
+        return ctx.layer(cls.name, op, [qx.zero_points[0], qw.zero_points[0],
+                                        qy.zero_points[0], mult, shift, lo, hi])
+
+    def forward_int(self, inputs, ctx):
+        x, w = inputs[0], inputs[1]
+        acc = (x - self.in_zp) @ (w - self.w_zp).T
+        if len(inputs) == 3:
+            acc = acc + inputs[2]
+        out = multiply_by_quantized_multiplier_single(acc, self.mult, self.shift) + self.out_zp
+        return [np.clip(out, self.lo, self.hi)]
+
+
+def _int8_mlp(rng) -> tuple[TFLiteWriter, np.ndarray]:
+    x = rng.uniform(-1, 1, (1, 12)).astype(np.float32)
+    w = TFLiteWriter()
+    q_in = affine_params(-1, 1)
+    xi = w.add_input("x", x.shape, "int8", q_in)
+    prev, q_prev = xi, q_in
+    for i, (units, act) in enumerate([(8, "RELU"), (5, "NONE")]):
+        fan_in = 12 if i == 0 else 8
+        wq = rng.integers(-127, 128, (units, fan_in)).astype(np.int8)
+        s_w = float(np.float32(rng.uniform(0.005, 0.02)))
+        bias = rng.integers(-500, 500, units).astype(np.int32)
+        q_out = Quant(float(np.float32(rng.uniform(0.02, 0.1))), int(rng.integers(-20, 20)))
+        y = w.add_tensor(f"fc{i}", (1, units), "int8", q_out)
+        bias_q = Quant(float(np.float32(q_prev.scales()[0]) * np.float32(s_w)), 0)
+        w.add_op("FULLY_CONNECTED", [prev, w.add_constant(f"w{i}", wq, "int8", Quant(s_w, 0)),
+                                     w.add_constant(f"b{i}", bias, "int32", bias_q)], [y],
+                 fused_activation_function=act)
+        prev, q_prev = y, q_out
+    w.mark_output(prev)
+    return w, x
+
+
+def test_int8_model_converts_and_runs_bit_exactly(tmp_path):
+    rng = np.random.default_rng(11)
+    w, x = _int8_mlp(rng)
+    path = tmp_path / "q.tflite"
+    w.save(path)
+    layers = {**LAYERS, QFullyConnected.name: QFullyConnected}
+    model = convert(read_tflite(path), layers, ConvertOptions())
+    assert [s.layer_type for s in model.layers] == [QFullyConnected.name] * 2
+    # int8 weights and int32 biases are stored as their raw integers
+    graph = read_tflite(path)
+    for t in model.tensors:
+        np.testing.assert_array_equal(t.data, graph.tensor(t.idx).data.reshape(-1))
+    save_model(model, tmp_path / "q.msgpack")
+    model = load_model(tmp_path / "q.msgpack")
+    scale, zp, type_name = model.extra[INPUT_QUANT_KEY][str(model.inp_idxes[0])]
+    assert type_name == "INT8" and zp == w.tensors[0].quant.zero_points()[0]
+
+    inputs = scale_inputs(model, [x])
+    xq = quantize_input(x, scale, zp, "INT8").astype(np.int8)
+    np.testing.assert_array_equal(inputs[0].array(), xq)
+    (want,) = ref.run_interpreter(w.to_bytes(), xq)
+    got = execute_int(model, layers, inputs=inputs).outputs[0]
+    np.testing.assert_array_equal(got, want)
+
+
+def test_int8_ops_need_a_layer_that_lists_the_int8_key(tmp_path):
+    rng = np.random.default_rng(3)
+    w, _ = _int8_mlp(rng)
+    path = tmp_path / "q.tflite"
+    w.save(path)
+    float_fc = type("FloatFC", (Layer,), {"name": "FloatFC",
+                                          "tflite_ops": ("FULLY_CONNECTED",)})
+    with pytest.raises(UnsupportedError) as info:
+        convert(read_tflite(path), {**LAYERS, "FloatFC": float_fc})
+    msg = str(info.value)
+    assert "#0 FULLY_CONNECTED:int8, #1 FULLY_CONNECTED:int8" in msg
+    assert "converts FULLY_CONNECTED:int8" in msg
+
+
+def test_quantize_input_matches_the_quantize_op():
+    x = np.linspace(-2, 2, 41, dtype=np.float32).reshape(1, 41)
+    q = Quant(float(np.float32(0.05)), 3)
+    w = TFLiteWriter()
+    xi = w.add_input("x", x.shape)
+    y = w.add_tensor("y", x.shape, "int8", q)
+    w.add_op("QUANTIZE", [xi], [y])
+    w.mark_output(y)
+    (want,) = ref.run_interpreter(w.to_bytes(), x)
+    got = quantize_input(x, q.scales()[0], 3, "INT8")
+    np.testing.assert_array_equal(got, want)
