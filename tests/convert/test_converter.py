@@ -13,7 +13,7 @@ from mnist_layers import LAYERS
 
 from zkml_core.convert.converter import ConvertOptions, convert
 from zkml_core.convert.tflite_reader import read_tflite
-from zkml_core.convert.tflite_writer import TFLiteWriter
+from zkml_core.convert.tflite_writer import Quant, TFLiteWriter
 from zkml_core.errors import ModelError, UnsupportedError
 from zkml_core.interfaces import Layer
 from zkml_core.model import Tensor, execute_float, execute_int, load_input, load_model
@@ -172,3 +172,38 @@ def test_scalar_constants_are_stored_as_1_but_layers_keep_the_tflite_shape(tmp_p
     assert spec.inp_shapes == ((1, 3), ())
     (t,) = model.tensors
     assert t.idx == c and t.shape == (1,) and list(t.data) == [6]
+
+
+def test_dequantized_float16_and_int8_weights_are_folded(tmp_path):
+    rng = np.random.default_rng(9)
+    k32 = rng.normal(0, 0.5, (2, 3, 3, 1)).astype(np.float32)
+    k16 = k32.astype(np.float16)
+    s_mul = np.array([1.5, -0.5], np.float32)
+    q_mul = Quant([0.0125], [0])
+    mul_q = np.round(s_mul / 0.0125).astype(np.int8)
+    w = TFLiteWriter()
+    x = w.add_input("x", (1, 5, 5, 1))
+    kh = w.add_constant("k16", k16)
+    kf = w.add_tensor("k", k16.shape)
+    w.add_op("DEQUANTIZE", [kh], [kf])
+    mq = w.add_constant("mq", mul_q, "int8", q_mul)
+    mf = w.add_tensor("m", (2,))
+    w.add_op("DEQUANTIZE", [mq], [mf])
+    c = w.add_tensor("c", (1, 3, 3, 2))
+    w.add_op("CONV_2D", [x, kf, w.add_constant("b", np.zeros(2, np.float32))], [c])
+    y = w.add_tensor("y", (1, 3, 3, 2))
+    w.add_op("MUL", [c, mf], [y])
+    w.mark_output(y)
+    data = w.to_bytes()
+    xin = rng.uniform(0, 1, (1, 5, 5, 1)).astype(np.float32)
+    (want,) = ref.run_interpreter(data, xin)
+    sf = 1024
+    model = convert(read_tflite(_save(w, tmp_path)), LAYERS, ConvertOptions(scale_factor=sf))
+    assert [s.layer_type for s in model.layers] == ["Conv2D", "Mul"]
+    stored = {t.idx: t for t in model.tensors}
+    np.testing.assert_array_equal(stored[kf].data,
+                                  np.round(k16.astype(np.float64) * sf).ravel())
+    np.testing.assert_array_equal(stored[mf].data, np.round(mul_q * 0.0125 * sf).ravel())
+    inp = Tensor(idx=x, shape=xin.shape, data=np.round(xin * sf).astype(np.int64).ravel())
+    got = execute_int(model, LAYERS, inputs=[inp]).outputs[0] / sf
+    assert np.abs(got - want).max() < 0.02

@@ -16,6 +16,9 @@ model; FLOAT32 constants become ``round(x * sf)``, INT32/INT64 constants are kep
 unscaled; a scalar constant is stored with shape ``[1]`` while the layers' ``inp_shapes``
 keep TFLite's ``[]`` (as zkml's converter does). Tensor indices stay those of the file.
 
+DEQUANTIZE operators of constants (float16 or int8-stored weights of float models) are
+evaluated by the converter: their outputs become float constants, no layer needed.
+
 Quantised (int8 / uint8 / int16) operators are looked up as ``"CONV_2D:int8"`` etc.
 (:meth:`~zkml_core.convert.tflite_reader.TFLiteGraph.op_key`), so only layers that list
 that key convert them; their constants (int8 weights, int32 biases) are stored as the
@@ -180,6 +183,30 @@ def layers_by_op(layers: Mapping[str, type[Layer]] | Iterable[type[Layer]]
     return out
 
 
+def _fold_constants(graph: TFLiteGraph, ops: list[TFLiteOperator], ctx: ConvertContext
+                    ) -> list[TFLiteOperator]:
+    """Evaluate DEQUANTIZE of constants (float16 or int8 weights of float models) here:
+    their outputs become constants, and no layer is needed for them."""
+    rest = []
+    for op in ops:
+        src = op.inputs[0] if op.inputs else -1
+        if op.op != "DEQUANTIZE" or src < 0 or not ctx.is_constant(src):
+            rest.append(op)
+            continue
+        t = graph.tensor(src)
+        values = t.data.astype(np.float64)
+        q = t.quantization
+        if q is not None:
+            shape = [1] * values.ndim
+            if q.per_channel:
+                shape[q.quantized_dimension] = len(q.scales)
+            scales = q.scales.astype(np.float64).reshape(shape or [1])
+            values = scales * (values - q.zero_points.reshape(shape or [1]))
+        out = op.outputs[0]
+        ctx.extra[out] = (values.reshape(graph.tensor(out).shape), True)
+    return rest
+
+
 def _as_specs(result: Any, cls: type, op: TFLiteOperator) -> list[LayerSpec] | None:
     if result is None:
         return None
@@ -206,10 +233,11 @@ def convert(graph: TFLiteGraph, layers: Mapping[str, type[Layer]] | Iterable[typ
         raise ModelError(f"{graph.source}: no operators to convert in layers "
                          f"[{options.start_layer}, {options.end_layer})")
     by_op = layers_by_op(layers)
+    ctx = ConvertContext(graph, options)
+    ops = _fold_constants(graph, ops, ctx)
     sub = attrs.evolve(graph, operators=tuple(ops))
     check_supported(sub, [c for cs in by_op.values() for c in cs])
 
-    ctx = ConvertContext(graph, options)
     specs: list[LayerSpec] = []
     failed: list[tuple[int, str, str]] = []
     for op in ops:
