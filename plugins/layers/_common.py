@@ -79,3 +79,29 @@ def pool_window(spec: LayerSpec) -> tuple[tuple[int, int], tuple[int, int]]:
     if h < fh or w < fw:
         raise ModelError(f"a {fh}x{fw} window does not fit the {h}x{w} input")
     return (fh, fw), (sh, sw)
+
+
+class ShapeLayer(BuiltinLayer):
+    """A pure re-indexing of cells: the same ``apply`` in both modes, no gadgets."""
+
+    def apply(self, inputs: list) -> list:
+        raise NotImplementedError
+
+    def forward_int(self, inputs, ctx):
+        return self.apply(inputs)
+
+    def forward_float(self, inputs, ctx):
+        return self.apply(inputs)
+
+    def gadgets(self, ctx):
+        return []
+
+
+def join(op, inputs: list, axis: int, verb: str) -> np.ndarray:
+    """``op(inputs, axis=axis)`` (np.concatenate / np.stack) with a ModelError naming
+    the shapes when they do not fit."""
+    try:
+        return op(inputs, axis=axis)
+    except ValueError as exc:  # AxisError is a ValueError too
+        shapes = ", ".join(str(list(x.shape)) for x in inputs)
+        raise ModelError(f"cannot {verb} {shapes} along axis {axis}") from exc

@@ -1,0 +1,66 @@
+"""Softmax over the last axis with zkml's integer steps and mask.
+
+params = [] or [ndim, mask shape..., mask values...] (1 = masked: output 0). Input 2-D,
+3-D, or 4-D with batch 1. Per row, over the unmasked entries (zkml's softmax_flat):
+m = max, d = x - m, e = exp table of d at scale sf^2 (round(e^(d/sf) sf^2), Rust
+rounding), S = sum e, s = round_half_up(S / sf), out = round_half_up(e / s), about
+softmax * sf. A row with every entry masked is all zeros.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from zkml_plugins.layers._common import BuiltinLayer, expect_inputs
+from zkml_plugins.layers._mask import parse_mask
+from zkml_plugins.layers._table import table_lookup
+
+from zkml_core.errors import ModelError
+from zkml_core.hookspecs import hookimpl
+from zkml_core.model.fixed_point import div_round_half_up
+
+
+class Softmax(BuiltinLayer):
+    name = "Softmax"
+    description = "softmax over the last axis (exp table, rounded divisions), masked"
+    tflite_ops = ("SOFTMAX",)
+
+    def __init__(self, spec) -> None:
+        super().__init__(spec)
+        expect_inputs(spec, (1,), "input")
+        shape = tuple(spec.inp_shapes[0])
+        if not 2 <= len(shape) <= 4 or (len(shape) == 4 and shape[0] != 1):
+            raise ModelError(f"input must be 2-D, 3-D or 4-D with batch 1, got {list(shape)}")
+        mask = parse_mask(spec.params, shape)
+        self.keep = np.ones(shape, bool) if mask is None else ~mask
+
+    def forward_int(self, inputs, ctx):
+        x, keep = inputs[0], self.keep
+        sf = ctx.scale_factor
+        big = np.iinfo(np.int64).min
+        m = np.where(keep, x, big).max(axis=-1, keepdims=True)
+        d = np.where(keep, x - np.where(m == big, 0, m), 0)
+        check = d[keep]
+        e = np.zeros_like(x)
+        e[keep] = table_lookup("Softmax exp", check, np.exp, sf * sf, ctx)
+        total = e.sum(axis=-1, keepdims=True)
+        s = div_round_half_up(total, sf)
+        # rows with every entry masked have s = 0 and stay 0
+        s_safe = np.where(s > 0, s, 1)
+        out = (2 * e + s_safe) // (2 * s_safe)  # round_half_up(e / s), s > 0 per row
+        return [np.where(keep & (s > 0), out, 0)]
+
+    def forward_float(self, inputs, ctx):
+        x, keep = inputs[0], self.keep
+        m = np.where(keep, x, -np.inf).max(axis=-1, keepdims=True)
+        with np.errstate(invalid="ignore"):
+            e = np.where(keep, np.exp(np.where(keep, x - m, 0.0)), 0.0)
+        total = e.sum(axis=-1, keepdims=True)
+        return [np.where(total > 0, e / np.where(total > 0, total, 1.0), 0.0)]
+
+    def gadgets(self, ctx):
+        return ["max", "sub_pairs", "exp", "adder", "var_div_round_big3"]
+
+
+@hookimpl
+def zkml_register_layers():
+    return [Softmax]
