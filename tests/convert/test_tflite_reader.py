@@ -94,11 +94,13 @@ def test_empty_and_random_and_foreign_bytes(mnist_tflite, tmp_path):
 def test_random_byte_corruption_never_escapes_as_another_exception(mnist_tflite):
     data = mnist_tflite.read_bytes()
     rng = random.Random(3)
-    for _ in range(300):
+    for i in range(600):
         b = bytearray(data)
-        # corrupt the header and tables (the first KB), where offsets live
+        # half the time the header and tables (the first KB, where offsets live), else
+        # anywhere
+        end = 1024 if i % 2 else len(data)
         for _ in range(rng.randint(1, 8)):
-            b[rng.randrange(8, 1024)] = rng.randrange(256)
+            b[rng.randrange(8, end)] = rng.randrange(256)
         try:
             parse_tflite(bytes(b))
         except ModelError:
@@ -196,3 +198,73 @@ def test_unsupported_ops_are_listed_all_at_once(mnist_tflite):
     everything = layers | {"Rest": _layer("Rest", ("AVERAGE_POOL_2D", "MUL", "RESHAPE",
                                                    "SOFTMAX"))}
     check_supported(g, everything)
+
+
+def _model_with_external_buffer(offset: int, values: np.ndarray) -> bytes:
+    """A one-tensor model whose constant lives after the flatbuffer (Buffer.offset/size,
+    the layout of models over 2 GB), built with the raw generated builders."""
+    b = flatbuffers.Builder(256)
+    m = schema.schema_module
+    shape = b.CreateNumpyVector(np.array(values.shape, dtype="<i4"))
+    m("Tensor").TensorStart(b)
+    m("Tensor").TensorAddShape(b, shape)
+    m("Tensor").TensorAddType(b, schema.TENSOR_TYPES["FLOAT32"])
+    m("Tensor").TensorAddBuffer(b, 1)
+    tensor = m("Tensor").TensorEnd(b)
+
+    def vec(offsets):
+        b.StartVector(4, len(offsets), 4)
+        for o in reversed(offsets):
+            b.PrependUOffsetTRelative(o)
+        return b.EndVector()
+
+    tvec = vec([tensor])
+    m("SubGraph").SubGraphStart(b)
+    m("SubGraph").SubGraphAddTensors(b, tvec)
+    sg = m("SubGraph").SubGraphEnd(b)
+    m("Buffer").BufferStart(b)
+    empty = m("Buffer").BufferEnd(b)
+    m("Buffer").BufferStart(b)
+    m("Buffer").BufferAddOffset(b, offset)
+    m("Buffer").BufferAddSize(b, values.nbytes)
+    external = m("Buffer").BufferEnd(b)
+    svec, bvec = vec([sg]), vec([empty, external])
+    m("Model").ModelStart(b)
+    m("Model").ModelAddVersion(b, 3)
+    m("Model").ModelAddSubgraphs(b, svec)
+    m("Model").ModelAddBuffers(b, bvec)
+    b.Finish(m("Model").ModelEnd(b), file_identifier=b"TFL3")
+    return bytes(b.Output())
+
+
+def test_buffers_stored_after_the_flatbuffer():
+    values = np.arange(6, dtype="<f4").reshape(2, 3) / 4
+    size = len(_model_with_external_buffer(10**6, values))  # same size for any offset
+    flat = _model_with_external_buffer(size, values)
+    g = parse_tflite(flat + values.tobytes())
+    np.testing.assert_array_equal(g.tensor(0).data, values)
+    with pytest.raises(ModelError, match="truncated: buffer 1 needs bytes"):
+        parse_tflite(flat + values.tobytes()[:-1], source="big.tflite")
+
+
+def test_constants_numpy_cannot_hold_are_constants_without_data(tmp_path):
+    from zkml_core.convert.converter import convert
+    from zkml_core.convert.tflite_writer import TFLiteWriter
+
+    w = TFLiteWriter()
+    x = w.add_input("x", (1, 4))
+    c = w.add_constant("packed", np.array([0x12, 0x34], np.int8))
+    w.tensors[c].type = "INT4"  # two int8 bytes hold four int4 values
+    w.tensors[c].shape = (4,)
+    y = w.add_tensor("y", (1, 4))
+    w.add_op("MUL", [x, c], [y])
+    w.mark_output(y)
+    g = parse_tflite(w.to_bytes(), "int4.tflite")
+    t = g.tensor(c)
+    assert t.type == "INT4" and t.dtype is None and t.data is None
+    assert t.is_constant and t.nbytes == 2
+    mul = type("Mul", (Layer,), {
+        "name": "Mul", "tflite_ops": ("MUL",),
+        "from_tflite": classmethod(lambda cls, op, ctx: ctx.layer("Mul", op))})
+    with pytest.raises(UnsupportedError, match="constant tensor 1 .* is an INT4 tensor"):
+        convert(g, {"Mul": mul})

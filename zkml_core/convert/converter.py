@@ -109,7 +109,8 @@ class ConvertContext:
                                      and self.graph.tensor(idx).is_constant)
 
     def constant(self, idx: int) -> np.ndarray | None:
-        """A constant tensor's real values (float64 for float tensors), or None."""
+        """A constant tensor's values (float64 for float tensors), or None (also for
+        constants numpy cannot hold: check ``is_constant``)."""
         if idx in self.extra:
             return self.extra[idx][0]
         t = self.graph.tensor(idx)
@@ -155,21 +156,26 @@ class ConvertContext:
 
     # -- stored data ------------------------------------------------------------------------
 
-    def stored(self, idx: int) -> np.ndarray | None:
-        """The int64 data zkml stores for a constant (None for INT64 etc. it skips)."""
+    def stored(self, idx: int) -> np.ndarray:
+        """The int64 data zkml stores for a constant: round(x * sf) for float tensors,
+        the raw integers otherwise."""
         sf = self.scale_factor
         if idx in self.extra:
             values, scaled = self.extra[idx]
             return np.round(values * sf).astype(np.int64) if scaled else values.astype(np.int64)
         t = self.graph.tensor(idx)
         if t.data is None:
-            return None
-        if t.type == "FLOAT32":
+            kind = "a sparse" if t.sparse else f"an {t.type}" if t.type[0] in "AEIOU" \
+                else f"a {t.type}"
+            raise UnsupportedError(
+                f"{self.graph.source}: constant tensor {idx} ({t.name!r}) is {kind} tensor, "
+                "which zkml cannot read; export the model with dense float32 or int8 weights")
+        if t.data.dtype.kind == "f":
             return np.round(t.data.astype(np.float64) * sf).astype(np.int64)
         if t.type in _UNSCALED_TYPES:
             return t.data.astype(np.int64)
         raise ModelError(f"{self.graph.source}: constant tensor {idx} ({t.name!r}) has type "
-                         f"{t.type}, which the float converter cannot store")
+                         f"{t.type}, which the converter cannot store")
 
 
 def layers_by_op(layers: Mapping[str, type[Layer]] | Iterable[type[Layer]]
@@ -190,7 +196,8 @@ def _fold_constants(graph: TFLiteGraph, ops: list[TFLiteOperator], ctx: ConvertC
     rest = []
     for op in ops:
         src = op.inputs[0] if op.inputs else -1
-        if op.op != "DEQUANTIZE" or src < 0 or not ctx.is_constant(src):
+        if (op.op != "DEQUANTIZE" or src < 0 or not ctx.is_constant(src)
+                or ctx.constant(src) is None):
             rest.append(op)
             continue
         t = graph.tensor(src)

@@ -60,11 +60,17 @@ class TFLiteTensor:
     dtype: np.dtype | None
     quantization: TFLiteQuantization | None
     buffer: int
+    #: the constant's values; None for graph values, and for constants numpy cannot hold
+    #: (types such as INT4 or STRING, sparse tensors): then only ``nbytes`` is set
     data: np.ndarray | None = attrs.field(eq=False, repr=False)
+    #: size of the constant's buffer (0 for values computed by the graph)
+    nbytes: int = 0
+    #: the tensor is stored in TFLite's sparse format (``data`` is None)
+    sparse: bool = False
 
     @property
     def is_constant(self) -> bool:
-        return self.data is not None
+        return self.nbytes > 0
 
 
 @attrs.frozen
@@ -294,7 +300,8 @@ def _tensor(t: Any, index: int, buffers: list[bytes], source: str) -> TFLiteTens
                          f"of {len(buffers)}")
     raw = buffers[b] if buffers else b""
     data = None
-    if raw and dtype is not None:
+    sparse = t.Sparsity() is not None
+    if raw and dtype is not None and not sparse:
         count = int(np.prod(shape, dtype=np.int64)) if shape else 1
         if any(d < 0 for d in shape) or count * dtype.itemsize != len(raw):
             raise ModelError(f"{source} is corrupt: constant tensor {index} ({name!r}) of "
@@ -302,7 +309,8 @@ def _tensor(t: Any, index: int, buffers: list[bytes], source: str) -> TFLiteTens
                              f"bytes, its buffer has {len(raw)}")
         data = np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
     return TFLiteTensor(index=index, name=name, shape=shape, type=type_name, dtype=dtype,
-                        quantization=_quantization(t.Quantization()), buffer=b, data=data)
+                        quantization=_quantization(t.Quantization()), buffer=b, data=data,
+                        nbytes=len(raw), sparse=sparse)
 
 
 def _quantization(q: Any) -> TFLiteQuantization | None:
