@@ -107,6 +107,13 @@ def test_random_byte_corruption_never_escapes_as_another_exception(mnist_tflite)
             pass
 
 
+def _vec(b: flatbuffers.Builder, offsets: list[int]) -> int:
+    b.StartVector(4, len(offsets), 4)
+    for o in reversed(offsets):
+        b.PrependUOffsetTRelative(o)
+    return b.EndVector()
+
+
 def _raw_model(codes: list[tuple[int, int]]) -> bytes:
     """A one-tensor model whose operator codes set (deprecated_builtin_code, builtin_code).
 
@@ -127,13 +134,7 @@ def _raw_model(codes: list[tuple[int, int]]) -> bytes:
         m("Operator").OperatorAddOutputs(b, io)
         ops.append(m("Operator").OperatorEnd(b))
 
-    def vec(offsets):
-        b.StartVector(4, len(offsets), 4)
-        for o in reversed(offsets):
-            b.PrependUOffsetTRelative(o)
-        return b.EndVector()
-
-    tvec, ovec = vec([tensor]), vec(ops)
+    tvec, ovec = _vec(b, [tensor]), _vec(b, ops)
     m("SubGraph").SubGraphStart(b)
     m("SubGraph").SubGraphAddTensors(b, tvec)
     m("SubGraph").SubGraphAddOperators(b, ovec)
@@ -146,7 +147,7 @@ def _raw_model(codes: list[tuple[int, int]]) -> bytes:
         if code:
             m("OperatorCode").OperatorCodeAddBuiltinCode(b, code)
         oc_offsets.append(m("OperatorCode").OperatorCodeEnd(b))
-    cvec, svec = vec(oc_offsets), vec([sg])
+    cvec, svec = _vec(b, oc_offsets), _vec(b, [sg])
     m("Model").ModelStart(b)
     m("Model").ModelAddVersion(b, 3)
     m("Model").ModelAddOperatorCodes(b, cvec)
@@ -212,13 +213,7 @@ def _model_with_external_buffer(offset: int, values: np.ndarray) -> bytes:
     m("Tensor").TensorAddBuffer(b, 1)
     tensor = m("Tensor").TensorEnd(b)
 
-    def vec(offsets):
-        b.StartVector(4, len(offsets), 4)
-        for o in reversed(offsets):
-            b.PrependUOffsetTRelative(o)
-        return b.EndVector()
-
-    tvec = vec([tensor])
+    tvec = _vec(b, [tensor])
     m("SubGraph").SubGraphStart(b)
     m("SubGraph").SubGraphAddTensors(b, tvec)
     sg = m("SubGraph").SubGraphEnd(b)
@@ -228,7 +223,7 @@ def _model_with_external_buffer(offset: int, values: np.ndarray) -> bytes:
     m("Buffer").BufferAddOffset(b, offset)
     m("Buffer").BufferAddSize(b, values.nbytes)
     external = m("Buffer").BufferEnd(b)
-    svec, bvec = vec([sg]), vec([empty, external])
+    svec, bvec = _vec(b, [sg]), _vec(b, [empty, external])
     m("Model").ModelStart(b)
     m("Model").ModelAddVersion(b, 3)
     m("Model").ModelAddSubgraphs(b, svec)
