@@ -339,3 +339,46 @@ def test_quantize_dequantize_ops_match_the_numpy_helpers():
     assert np.abs(got_q.astype(int) - ours).max() <= 1
     np.testing.assert_allclose(got_d, dequantize(got_q, q), rtol=1e-6)
     assert np.abs(got_d - x).max() <= q.scales()[0] / 2 * (1 + 1e-5)
+
+
+@SETTINGS
+@given(st.data())
+def test_int8_shape_ops(data):
+    draw = data.draw
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=4, max_size=4)))
+    x = arrays(draw, shape)
+    q = affine_params(x.min(), x.max())
+    xq = quantize(x, q)
+    xd = dequantize(xq, q)
+    perm = draw(st.permutations(range(4)))
+    pads = np.array([[draw(st.integers(0, 2)) for _ in range(2)] for _ in range(4)],
+                    dtype=np.int32)
+    axis = draw(st.integers(0, 3))
+    axes = sorted(draw(st.sets(st.integers(1, 3), min_size=1, max_size=2)))
+    flat = (1, int(np.prod(shape)))
+    # these ops keep the input's quantisation (PAD fills with the zero point, i.e. 0.0)
+    exact = {"RESHAPE": xq.reshape(flat), "TRANSPOSE": np.transpose(xq, perm),
+             "PAD": np.pad(xq, pads, constant_values=q.zero_points()[0]),
+             "CONCATENATION": np.concatenate([xq, xq], axis=axis)}
+    want_mean = xd.mean(axis=tuple(axes), keepdims=True)
+    q_mean = affine_params(want_mean.min(), want_mean.max())
+
+    w = TFLiteWriter()
+    xi = w.add_input("x", shape, "int8", q)
+    outs = {op: w.add_tensor(op.lower(), v.shape, "int8", q) for op, v in exact.items()}
+    w.add_op("RESHAPE", [xi, w.add_constant("s", np.array(flat, np.int32))],
+             [outs["RESHAPE"]], new_shape=list(flat))
+    w.add_op("TRANSPOSE", [xi, w.add_constant("perm", np.array(perm, np.int32))],
+             [outs["TRANSPOSE"]])
+    w.add_op("PAD", [xi, w.add_constant("pads", pads)], [outs["PAD"]])
+    w.add_op("CONCATENATION", [xi, xi], [outs["CONCATENATION"]], axis=axis)
+    m = w.add_tensor("mean", want_mean.shape, "int8", q_mean)
+    w.add_op("MEAN", [xi, w.add_constant("axes", np.array(axes, np.int32))], [m],
+             keep_dims=True)
+    for o in (*outs.values(), m):
+        w.mark_output(o)
+    got = run(w, xq)
+    for (op, want), g in zip(exact.items(), got[:-1], strict=True):
+        np.testing.assert_array_equal(g, want, err_msg=op)
+    # MEAN requantises to its own output scale: one rounding
+    assert_within_steps(got[-1], q_mean, want_mean, 1.0, "MEAN")
