@@ -273,17 +273,18 @@ def _parse(data: bytes, source: str) -> TFLiteGraph:
         description=_text(model.Description()), num_subgraphs=model.SubgraphsLength())
 
 
-def _buffer_bytes(buf: Any, data: bytes, source: str, index: int) -> bytes:
+def _buffer_bytes(buf: Any, data: bytes, source: str, index: int) -> memoryview:
+    """A buffer's bytes as a view into the file (constants are copied once, in _tensor)."""
     offset, size = buf.Offset(), buf.Size()
     if offset > 1:
         # models over 2 GB keep buffer data after the flatbuffer, addressed by offset/size
         if offset + size > len(data):
             raise ModelError(f"{source} is truncated: buffer {index} needs bytes "
                              f"{offset}..{offset + size} of a {len(data)}-byte file")
-        return data[offset:offset + size]
+        return memoryview(data)[offset:offset + size]
     if buf.DataLength() == 0:
-        return b""
-    return buf.DataAsNumpy().tobytes()
+        return memoryview(b"")
+    return memoryview(buf.DataAsNumpy())
 
 
 def _tensor(t: Any, index: int, buffers: list[bytes], source: str) -> TFLiteTensor:
@@ -298,10 +299,10 @@ def _tensor(t: Any, index: int, buffers: list[bytes], source: str) -> TFLiteTens
     if not 0 <= b < max(len(buffers), 1):
         raise ModelError(f"{source} is corrupt: tensor {index} ({name!r}) uses buffer {b} "
                          f"of {len(buffers)}")
-    raw = buffers[b] if buffers else b""
+    raw = buffers[b] if buffers else memoryview(b"")
     data = None
     sparse = t.Sparsity() is not None
-    if raw and dtype is not None and not sparse:
+    if len(raw) and dtype is not None and not sparse:
         count = int(np.prod(shape, dtype=np.int64)) if shape else 1
         if any(d < 0 for d in shape) or count * dtype.itemsize != len(raw):
             raise ModelError(f"{source} is corrupt: constant tensor {index} ({name!r}) of "
