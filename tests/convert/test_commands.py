@@ -95,3 +95,14 @@ def test_convert_with_calibration_chooses_scale_factor_and_k(zkml_cli, registry,
                                "--calibrate", str(demo / "digit_input.npy"), "--k", "12",
                                "--scale-factor", "8", registry=registry)
     assert code == 0 and "scale factor 8, k 12" in stdout and "range analysis" in stdout
+
+
+def test_unwritable_output_and_bad_flags_are_one_line_errors(zkml_cli, registry, tmp_path):
+    demo = Path(__file__).resolve().parents[2] / "demo"
+    code, _, stderr = zkml_cli("convert", str(demo / "digits_cnn.tflite"), "-o",
+                               str(tmp_path / "missing" / "m.msgpack"), registry=registry)
+    assert code == 1 and "cannot write" in stderr and stderr.count("\n") == 1
+    code, _, stderr = zkml_cli("convert", str(demo / "digits_cnn.tflite"), "-o",
+                               str(tmp_path / "m.msgpack"), "--scale-factor", "0",
+                               registry=registry)
+    assert code == 1 and "scale factor must be >= 1" in stderr

@@ -29,11 +29,19 @@ def _load_npy(path: Path) -> np.ndarray:
         raise ModelError(f"cannot read {path} as a .npy array: {exc}") from exc
 
 
+def _write(save, path: Path) -> None:
+    try:
+        save()
+    except OSError as exc:
+        raise ModelError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
 def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
     graph = read_tflite(args.model)
     defaults = ConvertOptions()
     options = ConvertOptions(
-        scale_factor=args.scale_factor or defaults.scale_factor, k=args.k or defaults.k,
+        scale_factor=defaults.scale_factor if args.scale_factor is None else args.scale_factor,
+        k=defaults.k if args.k is None else args.k,
         num_cols=args.num_cols, num_random=args.num_random,
         use_selectors=not args.no_selectors, commit=args.commit,
         start_layer=args.start_layer, end_layer=args.end_layer)
@@ -46,9 +54,10 @@ def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
                                    auto_k=args.k is None)
         options, peak = choice.options, choice.peak
     model = convert(graph, layers, options)
-    save_model(model, args.output)
+    _write(lambda: save_model(model, args.output), args.output)
     if args.config_output:
-        save_model(model, args.config_output, config_only=True)
+        _write(lambda: save_model(model, args.config_output, config_only=True),
+               args.config_output)
     summary = {
         "model": str(args.output), "layers": len(model.layers),
         "layer_types": model.layer_types(), "weights": sum(t.size for t in model.tensors),
@@ -72,7 +81,7 @@ def cmd_input(args: argparse.Namespace, registry: Registry) -> int:
     model = load_model(args.model)
     arrays = [_load_npy(p) for p in args.arrays]
     tensors = scale_inputs(model, arrays, [str(p) for p in args.arrays])
-    save_input(tensors, args.output)
+    _write(lambda: save_input(tensors, args.output), args.output)
     print(f"wrote {args.output}: {len(tensors)} input tensor(s) at scale factor "
           f"{model.global_sf}")
     return 0
