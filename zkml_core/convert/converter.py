@@ -233,8 +233,11 @@ def convert(graph: TFLiteGraph, layers: Mapping[str, type[Layer]] | Iterable[typ
     Raises one UnsupportedError listing every operator no layer converts.
     """
     options = options or ConvertOptions()
-    if options.scale_factor < 1:
-        raise ModelError(f"the scale factor must be >= 1, got {options.scale_factor}")
+    for what, value, low in (("scale factor", options.scale_factor, 1), ("k", options.k, 1),
+                             ("number of columns", options.num_cols, 1),
+                             ("num_random", options.num_random, 0)):
+        if value < low:
+            raise ModelError(f"the {what} must be >= {low}, got {value}")
     ops = list(graph.operators[options.start_layer:options.end_layer])
     if not ops:
         raise ModelError(f"{graph.source}: no operators to convert in layers "
