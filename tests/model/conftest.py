@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
 
 import pytest
@@ -29,4 +31,16 @@ def layer_classes() -> dict[str, type]:
     registry = Registry(autoload=False)
     for module in (add, avg_pool_2d, conv2d, mul, reshape, sub):
         registry.register(module)
+    return registry.layers()
+
+
+@pytest.fixture(scope="session")
+def all_layer_classes() -> dict[str, type]:
+    """Every built-in layer module under plugins/layers, registered through its hook."""
+    import zkml_plugins.layers as pkg
+
+    registry = Registry(autoload=False)
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if not info.name.startswith("_"):
+            registry.register(importlib.import_module(f"{pkg.__name__}.{info.name}"))
     return registry.layers()

@@ -107,11 +107,6 @@ def _initial_tensors(model: Model, mode: Mode) -> dict[int, np.ndarray]:
             continue
         arr = t.array()
         values[idx] = arr if mode == "int" else arr.astype(np.float64) / sf
-    for idx in model.inp_idxes:
-        if idx not in values:
-            raise ModelError(f"{model.source}: the model input tensor {idx} has no data; "
-                             "pass an input file (e.g. inp.msgpack) with a tensor of idx "
-                             f"{idx}")
     return values
 
 
@@ -133,14 +128,17 @@ def _check_outputs(label: str, spec: LayerSpec, outs: object, mode: Mode) -> lis
     return checked
 
 
-def _gather_inputs(label: str, spec: LayerSpec, layer: Layer,
-                   values: dict[int, np.ndarray]) -> list[np.ndarray | None]:
+def _gather_inputs(label: str, spec: LayerSpec, layer: Layer, values: dict[int, np.ndarray],
+                   model_inputs: tuple[int, ...]) -> list[np.ndarray | None]:
     required = set(layer.required_inputs())
     args: list[np.ndarray | None] = []
     for pos, (idx, want) in enumerate(zip(spec.inp_idxes, spec.inp_shapes, strict=True)):
         if pos not in required:
             args.append(values.get(idx))
             continue
+        if idx not in values and idx in model_inputs:
+            raise ModelError(f"{label}: the model input tensor {idx} has no data; pass an "
+                             f"input file (e.g. inp.msgpack) with a tensor of idx {idx}")
         if idx not in values:
             raise ModelError(f"{label}: input tensor {idx} is neither a model tensor with "
                              "data, an input nor an earlier layer's output")
@@ -176,7 +174,7 @@ def execute(model: Model, layer_classes: Mapping[str, type[Layer]], mode: Mode =
         label = layer_label(model, i, spec)
         if progress is not None:
             progress(i, len(layers), spec)
-        args = _gather_inputs(label, spec, layer, values)
+        args = _gather_inputs(label, spec, layer, values, model.inp_idxes)
         try:
             forward = layer.forward_int if mode == "int" else layer.forward_float
             outs = forward(args, ctx)
