@@ -55,6 +55,8 @@ def check_roundtrip(w: TFLiteWriter, data: bytes) -> None:
         assert (op.op, list(op.inputs), list(op.outputs)) == (wop.op, wop.inputs, wop.outputs)
         for key, value in wop.options.items():
             got = op.options[key]
+            if isinstance(value, float):  # options store float32
+                value = float(np.float32(value))
             assert got == (list(value) if isinstance(value, tuple) else value), key
 
 
@@ -170,6 +172,9 @@ def test_float_elementwise_and_activations(data):
         "MUL": ref.activation(x64 * c, act), "RELU": np.maximum(x64, 0),
         "RELU6": np.clip(x64, 0, 6), "TANH": np.tanh(x64), "LOGISTIC": ref.logistic(x64),
         "SOFTMAX": ref.softmax(x64, beta),
+        # ops no built-in layer converts (third-party plugins' territory)
+        "LEAKY_RELU": np.where(x64 >= 0, x64, 0.2 * x64),
+        "HARD_SWISH": x64 * np.clip(x64 + 3, 0, 6) / 6,
     }
     w = TFLiteWriter()
     xi = w.add_input("x", shape)
@@ -180,6 +185,8 @@ def test_float_elementwise_and_activations(data):
             w.add_op(op, [xi, ci], [y], fused_activation_function=act)
         elif op == "SOFTMAX":
             w.add_op(op, [xi], [y], beta=beta)
+        elif op == "LEAKY_RELU":
+            w.add_op(op, [xi], [y], alpha=0.2)
         else:
             w.add_op(op, [xi], [y])
         w.mark_output(y)
