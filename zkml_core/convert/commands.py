@@ -13,13 +13,12 @@ from pathlib import Path
 import numpy as np
 
 from zkml_core.cli import CORE_COMMANDS, CommandRegistry
-from zkml_core.convert.converter import ConvertOptions, convert
-from zkml_core.convert.inputs import scale_inputs
-from zkml_core.convert.params import choose_parameters
-from zkml_core.convert.tflite_reader import read_tflite
+from zkml_core.convert.options import ConvertOptions
 from zkml_core.errors import ModelError
-from zkml_core.model import load_model, save_input, save_model
 from zkml_core.plugins import Registry
+
+# the converter, reader and model modules are imported when a command runs: every
+# `zkml` call builds this parser
 
 
 def _load_npy(path: Path) -> np.ndarray:
@@ -37,6 +36,11 @@ def _write(save, path: Path) -> None:
 
 
 def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
+    from zkml_core.convert.converter import convert
+    from zkml_core.convert.params import choose_parameters
+    from zkml_core.convert.tflite_reader import read_tflite
+    from zkml_core.model import save_model
+
     graph = read_tflite(args.model)
     defaults = ConvertOptions()
     options = ConvertOptions(
@@ -78,6 +82,9 @@ def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
 
 
 def cmd_input(args: argparse.Namespace, registry: Registry) -> int:
+    from zkml_core.convert.inputs import scale_inputs
+    from zkml_core.model import load_model, save_input
+
     model = load_model(args.model)
     arrays = [_load_npy(p) for p in args.arrays]
     tensors = scale_inputs(model, arrays, [str(p) for p in args.arrays])

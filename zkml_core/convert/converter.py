@@ -37,6 +37,7 @@ import attrs
 import numpy as np
 
 from zkml_core.convert.inputs import INPUT_QUANT_KEY
+from zkml_core.convert.options import ConvertOptions
 from zkml_core.convert.tflite_reader import (
     TFLiteGraph,
     TFLiteOperator,
@@ -47,29 +48,12 @@ from zkml_core.convert.tflite_reader import (
 from zkml_core.errors import ModelError, UnsupportedError, ZkmlError
 from zkml_core.interfaces import Layer
 from zkml_core.model import LayerSpec, Model, Tensor
-from zkml_core.model.ir import DEFAULT_NUM_RANDOM
 
 #: TFLite ActivationFunctionType codes, which zkml's layer params use
 ACTIVATION_CODES = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3, "TANH": 4,
                     "SIGN_BIT": 5}
 #: constants stored as their raw integers (others, e.g. STRING, are never layer inputs)
 _UNSCALED_TYPES = ("INT8", "UINT8", "INT16", "INT32", "INT64")
-
-
-@attrs.frozen
-class ConvertOptions:
-    """The converter's settings (zkml's converter flags and their defaults)."""
-
-    scale_factor: int = 512
-    k: int = 17
-    num_cols: int = 10
-    num_random: int = DEFAULT_NUM_RANDOM
-    use_selectors: bool = True
-    #: commit_before = [weights, inputs], commit_after = [outputs]
-    commit: bool = False
-    #: convert operators [start_layer, end_layer) only
-    start_layer: int = 0
-    end_layer: int | None = None
 
 
 def _stored_shape(shape: Sequence[int]) -> tuple[int, ...]:
