@@ -1,10 +1,12 @@
-"""Random float CNNs (random_models.py) converted with the installed layer plugins run
-close to TFLite's reference interpreter.
+"""Random float models (random_models.py: convolutions, pools, elementwise ops, pad,
+transpose, concatenation, logistic, tanh, reshape, mean, fully connected, softmax)
+converted with the installed layer plugins run close to TFLite's reference interpreter.
 
 Bounds, with s = max(1, max |TFLite output|), at sf = 2^12: the float run of the converted
-model (its weights rounded to 1/sf) within 1e-3 s, and the integer run (the witness,
-divided by sf) within 2e-3 s: each op adds a few roundings of 1/sf, and values stay of
-order 1 (weights scaled by 1 / fan-in). Measured over 400 examples: 5.2e-4 s and 5.4e-4 s.
+model (its weights rounded to 1/sf) and the integer run (the witness, divided by sf) both
+within 2e-3 s: each op adds a few roundings of 1/sf (tables: half a step), and values
+stay of order 1 (weights scaled by 1 / fan-in). Measured over 1500 examples: 7.6e-4 s
+(float run) and 8.6e-4 s (integer run).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import tflite_refs as ref
 from hypothesis import given, settings
-from random_models import random_cnn
+from random_models import random_model
 
 from zkml_core.convert.converter import ConvertOptions, convert
 from zkml_core.convert.inputs import scale_inputs
@@ -24,9 +26,9 @@ SF = 2**12
 LAYERS = Registry(autoload=True, blocked=()).layers()
 
 
-@settings(max_examples=40, deadline=None)
-@given(random_cnn())
-def test_random_cnn_matches_the_interpreter(case):
+@settings(max_examples=60, deadline=None)
+@given(random_model())
+def test_random_model_matches_the_interpreter(case):
     data, x, ops = case
     (want,) = ref.run_interpreter(data, x)
     model = convert(parse_tflite(data, "random.tflite"), LAYERS, ConvertOptions(scale_factor=SF))
@@ -34,6 +36,6 @@ def test_random_cnn_matches_the_interpreter(case):
     inputs = scale_inputs(model, [x])
     scale = max(1.0, float(np.abs(want).max()))
     flt = execute_float(model, LAYERS, inputs=inputs).outputs[0]
-    assert np.abs(flt - want).max() <= 1e-3 * scale, ops
+    assert np.abs(flt - want).max() <= 2e-3 * scale, ops
     got = execute_int(model, LAYERS, inputs=inputs).outputs[0] / SF
     assert np.abs(got - want).max() <= 2e-3 * scale, ops
