@@ -105,3 +105,37 @@ def join(op, inputs: list, axis: int, verb: str) -> np.ndarray:
     except ValueError as exc:  # AxisError is a ValueError too
         shapes = ", ".join(str(list(x.shape)) for x in inputs)
         raise ModelError(f"cannot {verb} {shapes} along axis {axis}") from exc
+
+
+def constant_ints(ctx, op, position: int, what: str) -> list[int]:
+    """The integer values of the op's constant input ``position`` (axes, shapes, ...);
+    an UnsupportedError when that input is computed by the graph."""
+    idx = op.inputs[position] if position < len(op.inputs) else -1
+    values = ctx.constant(idx) if idx >= 0 else None
+    if values is None:
+        raise ctx.unsupported(op, f"a non-constant {what}")
+    return [int(v) for v in np.asarray(values).reshape(-1)]
+
+
+def normalize_axis(ctx, op, axis: int, ndim: int) -> int:
+    """A TFLite axis (negative counts from the end) as an index in [0, ndim)."""
+    if not -ndim <= axis < ndim:
+        raise ctx.unsupported(op, f"axis {axis} for {ndim} dimensions")
+    return axis % ndim
+
+
+class PoolLayer(BuiltinLayer):
+    """Base of the 2-D pooling layers: params [fh, fw, sh, sw], VALID padding only."""
+
+    def __init__(self, spec) -> None:
+        super().__init__(spec)
+        self.window, self.strides = pool_window(spec)
+
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        opts = op.options
+        if opts.get("padding", "VALID") != "VALID":
+            raise ctx.unsupported(op, "SAME padding")
+        ctx.activation(op, ("NONE",))
+        return ctx.layer(cls.name, op, [opts["filter_height"], opts["filter_width"],
+                                        opts.get("stride_h", 1), opts.get("stride_w", 1)])

@@ -90,6 +90,10 @@ class TableLayer:
         super().__init__(spec)
         self._check_spec(spec)
 
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        return ctx.layer(cls.name, op)
+
     def _check_spec(self, spec) -> None:
         from zkml_plugins.layers._common import expect_inputs
 

@@ -15,6 +15,7 @@ from zkml_plugins.layers._common import (
     expect_inputs,
     expect_params,
 )
+from zkml_plugins.layers._mask import mask_params, neg_inf_mask
 
 from zkml_core.hookspecs import hookimpl
 from zkml_core.model.fixed_point import broadcast
@@ -33,6 +34,12 @@ class Add(BuiltinLayer):
 
     @classmethod
     def from_tflite(cls, op, ctx):
+        """ADD; adding a constant of -inf and 0 is zkml's mask idiom: a MaskNegInf layer."""
+        masked = neg_inf_mask(ctx, op)
+        if masked is not None:
+            ctx.activation(op, ("NONE",))
+            data, mask = masked
+            return ctx.layer("MaskNegInf", op, mask_params(mask), inputs=[data])
         return ctx.layer("Add", op, [ctx.activation(op, ("NONE", "RELU"))])
 
     def forward_int(self, inputs, ctx):

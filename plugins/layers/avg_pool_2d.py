@@ -8,30 +8,16 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from zkml_plugins.layers._common import BuiltinLayer, pool_window
+from zkml_plugins.layers._common import PoolLayer
 
 from zkml_core.hookspecs import hookimpl
 from zkml_core.model.fixed_point import check_product_fits, div_round_half_up
 
 
-class AveragePool2D(BuiltinLayer):
+class AveragePool2D(PoolLayer):
     name = "AveragePool2D"
     description = "average pooling over fh x fw windows (VALID), rounded half up"
     tflite_ops = ("AVERAGE_POOL_2D",)
-
-    def __init__(self, spec) -> None:
-        super().__init__(spec)
-        self.window, self.strides = pool_window(spec)
-
-    @classmethod
-    def from_tflite(cls, op, ctx):
-        """AVERAGE_POOL_2D with VALID padding and no fused activation."""
-        opts = op.options
-        if opts.get("padding", "VALID") != "VALID":
-            raise ctx.unsupported(op, "SAME padding")
-        ctx.activation(op, ("NONE",))
-        return ctx.layer("AveragePool2D", op, [opts["filter_height"], opts["filter_width"],
-                                               opts.get("stride_h", 1), opts.get("stride_w", 1)])
 
     def window_sums(self, x: np.ndarray) -> np.ndarray:
         """Sums over each VALID window, [N, OH, OW, C]."""

@@ -34,6 +34,14 @@ class BatchMatMul(BuiltinLayer):
             raise ModelError(f"inner dimensions differ: {list(a)} x {list(b)}"
                              f"{' (adj_y)' if self.adj_y else ''}")
 
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        if op.options.get("adj_x", False):
+            raise ctx.unsupported(op, "adj_x")
+        if any(len(ctx.shape(i)) != 3 for i in op.inputs[:2]):
+            raise ctx.unsupported(op, "inputs that are not 3-D")
+        return ctx.layer("BatchMatMul", op, [0, int(bool(op.options.get("adj_y", False)))])
+
     def _operands(self, inputs):
         a, b = inputs
         return a, (np.swapaxes(b, 1, 2) if self.adj_y else b)

@@ -6,7 +6,7 @@ zkml falls back to the first input when the shapes do not fit; here that is an e
 from __future__ import annotations
 
 import numpy as np
-from zkml_plugins.layers._common import ShapeLayer, expect_params, join
+from zkml_plugins.layers._common import ShapeLayer, expect_params, join, normalize_axis
 
 from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
@@ -22,6 +22,13 @@ class Concatenation(ShapeLayer):
         (self.axis,) = expect_params(spec, 1, "axis")
         if not spec.inp_idxes:
             raise ModelError("needs at least one input")
+
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        ctx.activation(op, ("NONE",))
+        ndim = len(ctx.shape(op.outputs[0]))
+        return ctx.layer("Concatenation", op,
+                         [normalize_axis(ctx, op, op.options.get("axis", 0), ndim)])
 
     def apply(self, inputs):
         return [join(np.concatenate, inputs, self.axis, "concatenate")]

@@ -1,7 +1,7 @@
 """FullyConnected: X W^T rescaled, plus bias, optional relu (zkml semantics).
 
-params = [activation] (0 none, 1 relu). Inputs: X [B, in] (an input of more dimensions
-contributes only its first index of axis 0, as in zkml: [1, T, in] -> [T, in]), weights
+params = [activation] (0 none, 1 relu). Inputs: X [B, in] (more dimensions are flattened
+to rows of ``in`` values, as TFLite does: [1, T, in] -> [T, in]), weights
 W [out, in], optional bias [out]. Integer semantics: out = round_half_up(X W^T / sf)
 + bias, then max(., 0) for relu. Output [B, out].
 """
@@ -25,8 +25,9 @@ from zkml_core.model.fixed_point import check_product_fits, div_round_half_up
 
 
 def matrix_input(x):
-    """zkml's view of the input: 2-D as is, otherwise its first slice along axis 0."""
-    return x if x.ndim == 2 else x[0]
+    """The input as rows of ``in`` values (TFLite flattens the leading axes; for zkml's
+    files, whose extra leading axis has size 1, this is zkml's first slice)."""
+    return x.reshape(-1, x.shape[-1])
 
 
 class FullyConnected(BuiltinLayer):
@@ -49,6 +50,15 @@ class FullyConnected(BuiltinLayer):
         if len(spec.inp_shapes) == 3 and tuple(spec.inp_shapes[2]) not in (
                 (w_shape[0],), (1, w_shape[0])):
             raise ModelError(f"bias shape {list(spec.inp_shapes[2])} must be [{w_shape[0]}]")
+
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        """FULLY_CONNECTED with the default weights format, keep_num_dims false."""
+        if op.options.get("keep_num_dims", False):
+            raise ctx.unsupported(op, "keep_num_dims")
+        if op.options.get("weights_format", 0) not in (0, "DEFAULT"):
+            raise ctx.unsupported(op, "a shuffled weights format")
+        return ctx.layer("FullyConnected", op, [ctx.activation(op, ("NONE", "RELU"))])
 
     def forward_int(self, inputs, ctx):
         x, w = matrix_input(inputs[0]), inputs[1]

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from numpy.lib.stride_tricks import sliding_window_view
-from zkml_plugins.layers._common import BuiltinLayer, pool_window
+from zkml_plugins.layers._common import PoolLayer
 
 from zkml_core.hookspecs import hookimpl
 
 
-class MaxPool2D(BuiltinLayer):
+class MaxPool2D(PoolLayer):
     name = "MaxPool2D"
     description = "max pooling over fh x fw windows (VALID)"
     tflite_ops = ("MAX_POOL_2D",)
-
-    def __init__(self, spec) -> None:
-        super().__init__(spec)
-        self.window, self.strides = pool_window(spec)
 
     def _max(self, x):
         sh, sw = self.strides

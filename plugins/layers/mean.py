@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from zkml_plugins.layers._common import BuiltinLayer, expect_inputs
+from zkml_plugins.layers._common import BuiltinLayer, constant_ints, expect_inputs, normalize_axis
 
 from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
@@ -39,6 +39,17 @@ class Mean(BuiltinLayer):
         if math.prod(self.out_shape) != shape[self.keep]:
             raise ModelError(f"out_shapes[0] {list(self.out_shape)} must hold the "
                              f"{shape[self.keep]} values of the kept axis {self.keep}")
+
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        """MEAN over all axes but the batch axis and one other (zkml's restriction)."""
+        ndim = len(ctx.shape(op.inputs[0]))
+        axes = sorted({normalize_axis(ctx, op, a, ndim)
+                       for a in constant_ints(ctx, op, 1, "axes tensor")})
+        if len(axes) + 2 != ndim or 0 in axes:
+            raise ctx.unsupported(op, f"a mean over axes {axes} of {ndim} (all but the batch "
+                                      "axis and one other are needed)")
+        return ctx.layer("Mean", op, axes, inputs=op.inputs[:1])
 
     def required_inputs(self):
         return [0]

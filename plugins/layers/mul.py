@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from zkml_plugins.layers._common import BuiltinLayer, expect_inputs, expect_params
 
 from zkml_core.hookspecs import hookimpl
@@ -11,7 +12,7 @@ from zkml_core.model.fixed_point import broadcast, check_product_fits, div_round
 class Mul(BuiltinLayer):
     name = "Mul"
     description = "elementwise a * b (broadcasting), rescaled with round-half-up"
-    tflite_ops = ("MUL",)
+    tflite_ops = ("DIV", "MUL")
 
     def __init__(self, spec) -> None:
         super().__init__(spec)
@@ -20,8 +21,17 @@ class Mul(BuiltinLayer):
 
     @classmethod
     def from_tflite(cls, op, ctx):
+        """MUL; DIV by a one-element constant d becomes a Mul by round(sf / d), as zkml's
+        converter does (stored unscaled, since it already is at scale sf)."""
         ctx.activation(op, ("NONE",))
-        return ctx.layer("Mul", op)
+        if op.op == "MUL":
+            return ctx.layer("Mul", op)
+        divisor = ctx.constant(op.inputs[1])
+        if divisor is None or divisor.size != 1 or float(divisor.reshape(-1)[0]) == 0:
+            raise ctx.unsupported(op, "a divisor that is not one non-zero constant")
+        inverse = np.array([round(ctx.scale_factor / float(divisor.reshape(-1)[0]))])
+        idx = ctx.add_constant(inverse.astype(np.int64), scaled=False)
+        return ctx.layer("Mul", op, inputs=[op.inputs[0], idx])
 
     def forward_int(self, inputs, ctx):
         a, b = broadcast("Mul", *inputs)

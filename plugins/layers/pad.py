@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from zkml_plugins.layers._common import ShapeLayer
+from zkml_plugins.layers._common import ShapeLayer, constant_ints
 
 from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
@@ -21,6 +21,11 @@ class Pad(ShapeLayer):
             raise ModelError(f"params must be [lo, hi] >= 0 for each of the {ndim} axes, got "
                              f"{list(spec.params)}")
         self.pads = [tuple(spec.params[2 * a:2 * a + 2]) for a in range(ndim)]
+
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        return ctx.layer("Pad", op, constant_ints(ctx, op, 1, "paddings tensor"),
+                         inputs=op.inputs[:1])
 
     def required_inputs(self):
         return [0]

@@ -28,6 +28,13 @@ class Pow(TableLayer, BuiltinLayer):
             raise ModelError(f"only the power 3 is supported (zkml's table), got {power}")
         expect_inputs(spec, (1, 2), "input, optional exponent tensor")
 
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        exponent = ctx.constant(op.inputs[1])
+        if exponent is None or exponent.size != 1 or float(exponent.reshape(-1)[0]) != 3.0:
+            raise ctx.unsupported(op, "an exponent other than the constant 3")
+        return ctx.layer("Pow", op, [3], inputs=op.inputs[:1])
+
     def required_inputs(self):
         return [0]
 

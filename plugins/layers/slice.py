@@ -5,7 +5,7 @@ Further inputs (TFLite's begin and size tensors) are ignored.
 
 from __future__ import annotations
 
-from zkml_plugins.layers._common import ShapeLayer
+from zkml_plugins.layers._common import ShapeLayer, constant_ints
 
 from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
@@ -29,6 +29,12 @@ class Slice(ShapeLayer):
             if not (0 <= b <= end <= n) or s < -1:
                 raise ModelError(f"axis {axis}: begin {b}, size {s} do not fit {n}")
             self.box.append(slice(b, end))
+
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        begin = constant_ints(ctx, op, 1, "begin tensor")
+        size = constant_ints(ctx, op, 2, "size tensor")
+        return ctx.layer("Slice", op, begin + size, inputs=op.inputs[:1])
 
     def required_inputs(self):
         return [0]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from zkml_plugins.layers._common import BuiltinLayer, expect_inputs
-from zkml_plugins.layers._mask import parse_mask
+from zkml_plugins.layers._mask import mask_params, neg_inf_mask, parse_mask, producer
 from zkml_plugins.layers._table import table_lookup
 
 from zkml_core.errors import ModelError
@@ -32,6 +32,15 @@ class Softmax(BuiltinLayer):
             raise ModelError(f"input must be 2-D, 3-D or 4-D with batch 1, got {list(shape)}")
         mask = parse_mask(spec.params, shape)
         self.keep = np.ones(shape, bool) if mask is None else ~mask
+
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        """SOFTMAX with beta 1; an input made by zkml's mask idiom carries its mask."""
+        if float(op.options.get("beta", 1.0)) != 1.0:
+            raise ctx.unsupported(op, "beta != 1")
+        prev = producer(ctx, op.inputs[0])
+        masked = neg_inf_mask(ctx, prev) if prev is not None else None
+        return ctx.layer("Softmax", op, [] if masked is None else mask_params(masked[1]))
 
     def forward_int(self, inputs, ctx):
         x, keep = inputs[0], self.keep

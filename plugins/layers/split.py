@@ -4,7 +4,13 @@ input (TFLite's order: axis tensor first), and there is one output per part."""
 from __future__ import annotations
 
 import numpy as np
-from zkml_plugins.layers._common import ShapeLayer, expect_inputs, expect_params
+from zkml_plugins.layers._common import (
+    ShapeLayer,
+    constant_ints,
+    expect_inputs,
+    expect_params,
+    normalize_axis,
+)
 
 from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
@@ -27,6 +33,13 @@ class Split(ShapeLayer):
         if len(spec.out_idxes) != self.parts:
             raise ModelError(f"{self.parts} parts need {self.parts} outputs, got "
                              f"{len(spec.out_idxes)}")
+
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        (axis,) = constant_ints(ctx, op, 0, "axis tensor")
+        ndim = len(ctx.shape(op.inputs[1]))
+        return ctx.layer("Split", op, [normalize_axis(ctx, op, axis, ndim),
+                                       op.options.get("num_splits", len(op.outputs))])
 
     def required_inputs(self):
         return [1]

@@ -18,6 +18,10 @@ class Square(BuiltinLayer):
         expect_params(spec, 0, "")
         expect_inputs(spec, (1,), "input")
 
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        return ctx.layer("Square", op)
+
     def forward_int(self, inputs, ctx):
         x = inputs[0]
         check_product_fits("Square", x, x)

@@ -18,6 +18,10 @@ class SquaredDifference(BuiltinLayer):
         expect_params(spec, 0, "")
         expect_inputs(spec, (2,), "a, b")
 
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        return ctx.layer("SquaredDifference", op)
+
     def forward_int(self, inputs, ctx):
         a, b = broadcast("SquaredDifference", *inputs)
         d = a - b

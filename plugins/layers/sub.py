@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from zkml_plugins.layers._common import BuiltinLayer, expect_inputs, expect_params
+from zkml_plugins.layers._mask import mask_params, neg_inf_mask
 
 from zkml_core.hookspecs import hookimpl
 from zkml_core.model.fixed_point import broadcast
@@ -20,7 +21,13 @@ class Sub(BuiltinLayer):
 
     @classmethod
     def from_tflite(cls, op, ctx):
+        """SUB; subtracting a constant holding 10000 at masked cells is zkml's mask idiom
+        (a MaskNegInf layer)."""
         ctx.activation(op, ("NONE",))
+        masked = neg_inf_mask(ctx, op)
+        if masked is not None:
+            data, mask = masked
+            return ctx.layer("MaskNegInf", op, mask_params(mask), inputs=[data])
         return ctx.layer("Sub", op)
 
     def forward_int(self, inputs, ctx):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from zkml_plugins.layers._common import ShapeLayer, expect_inputs
+from zkml_plugins.layers._common import ShapeLayer, constant_ints, expect_inputs
 
 from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
@@ -32,6 +32,12 @@ class Transpose(ShapeLayer):
         if math.prod(self.shape) != math.prod(spec.inp_shapes[0]):
             raise ModelError(f"shape {list(self.shape)} does not hold the input "
                              f"{list(spec.inp_shapes[0])}")
+
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        shape = list(ctx.shape(op.inputs[0]))
+        perm = constant_ints(ctx, op, 1, "permutation tensor")
+        return ctx.layer("Transpose", op, shape + perm, inputs=op.inputs[:1])
 
     def required_inputs(self):
         return [0]
