@@ -211,3 +211,29 @@ def test_op_matches_the_interpreter(layers, case):
         assert got_f.shape == want.shape and got_i.shape == want.shape
         assert np.abs(got_f - want).max() <= TOL, f"{case}: float run"
         assert np.abs(got_i / SF - want).max() <= TOL, f"{case}: integer run"
+
+
+@pytest.mark.parametrize("align,half", [(False, False), (False, True), (True, False)])
+@pytest.mark.parametrize("size_in,size_out", [((3, 4), (5, 7)), ((5, 6), (2, 3)),
+                                              ((4, 4), (8, 8)), ((1, 3), (2, 1))])
+def test_resize_nearest_neighbor(layers, align, half, size_in, size_out):
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    shape = (1, *size_in, 2)
+    w = TFLiteWriter()
+    x = w.add_input("x", shape)
+    y = w.add_tensor("y", (1, *size_out, 2))
+    w.add_op("RESIZE_NEAREST_NEIGHBOR", [x, const(w, "size", size_out, np.int32)], [y],
+             align_corners=align, half_pixel_centers=half)
+    w.mark_output(y)
+    data = w.to_bytes()
+    model = convert(parse_tflite(data, "resize"), layers, ConvertOptions(scale_factor=SF))
+    x_int = np.arange(np.prod(shape), dtype=np.int64).reshape(shape)
+    it = Interpreter(model_content=data, experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
+    it.allocate_tensors()
+    it.set_tensor(it.get_input_details()[0]["index"], (x_int / SF).astype(np.float32))
+    it.invoke()
+    want = it.get_tensor(it.get_output_details()[0]["index"]).astype(np.float64)
+    inputs = [Tensor(idx=x, shape=shape, data=x_int.ravel())]
+    np.testing.assert_array_equal(execute_int(model, layers, inputs).outputs[0] / SF, want)
+    np.testing.assert_array_equal(execute_float(model, layers, inputs).outputs[0], want)
