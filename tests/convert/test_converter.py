@@ -224,3 +224,38 @@ def test_whole_mnist_with_softmax_matches_the_interpreter(mnist_tflite):
     # (above) move them by far less than 0.01, and softmax rounds to 1/512
     assert np.abs(got - want).max() < 0.01
     assert int(np.argmax(got)) == 5
+
+
+def test_specs_are_checked_by_their_layer_class_at_convert_time(tmp_path):
+    class BadConv(Layer):
+        name = "Conv2D"
+        tflite_ops = ("CONV_2D",)
+
+        def __init__(self, spec):
+            raise ModelError("params must be [5 integers]")
+
+        @classmethod
+        def from_tflite(cls, op, ctx):
+            return ctx.layer("Conv2D", op, [1, 2])
+
+    class Elsewhere(Layer):
+        name = "Elsewhere"
+        tflite_ops = ("ADD",)
+
+        @classmethod
+        def from_tflite(cls, op, ctx):
+            return ctx.layer("NotInstalled", op)
+
+    w = TFLiteWriter()
+    x = w.add_input("x", (1, 3, 3, 1))
+    y = w.add_tensor("y", (1, 3, 3, 1))
+    w.add_op("CONV_2D", [x, w.add_constant("k", np.ones((1, 1, 1, 1), np.float32)),
+                         w.add_constant("b", np.zeros(1, np.float32))], [y])
+    z = w.add_tensor("z", (1, 3, 3, 1))
+    w.add_op("ADD", [y, y], [z])
+    w.mark_output(z)
+    graph = read_tflite(_save(w, tmp_path))
+    with pytest.raises(ModelError, match=r"#0 CONV_2D -> layer Conv2D: params must be"):
+        convert(graph, {"Conv2D": BadConv, "Elsewhere": Elsewhere})
+    with pytest.raises(UnsupportedError, match=r"#1 ADD -> layer NotInstalled: no installed"):
+        convert(graph, {"Conv2D": LAYERS["Conv2D"], "Elsewhere": Elsewhere})

@@ -233,6 +233,7 @@ def convert(graph: TFLiteGraph, layers: Mapping[str, type[Layer]] | Iterable[typ
     check_supported(sub, [c for cs in by_op.values() for c in cs])
 
     specs: list[LayerSpec] = []
+    origin: list[TFLiteOperator] = []  # the operator each spec came from
     failed: list[tuple[int, str, str]] = []
     for op in ops:
         converted = None
@@ -255,11 +256,29 @@ def convert(graph: TFLiteGraph, layers: Mapping[str, type[Layer]] | Iterable[typ
             failed.append((op.index, key, f"declined by {names}"))
         else:
             specs.extend(converted)
+            origin.extend([op] * len(converted))
     if failed:
         listed = "; ".join(f"#{i} {name}: {why}" for i, name, why in failed)
         raise UnsupportedError(f"{graph.source}: {len(failed)} operator(s) cannot be "
                                f"converted: {listed}")
+    _check_specs(graph, specs, origin, layers)
     return _model(graph, ctx, specs, options)
+
+
+def _check_specs(graph: TFLiteGraph, specs: list[LayerSpec], origin: list[TFLiteOperator],
+                 layers: Mapping[str, type[Layer]] | Iterable[type[Layer]]) -> None:
+    """Build every layer once, so a spec its class rejects fails now, naming the op."""
+    classes = layers if isinstance(layers, Mapping) else {c.name: c for c in layers}
+    for spec, op in zip(specs, origin, strict=True):
+        where = f"{graph.source}: operator #{op.index} {op.op} -> layer {spec.layer_type}"
+        cls = classes.get(spec.layer_type)
+        if cls is None:
+            raise UnsupportedError(f"{where}: no installed plugin provides the layer type "
+                                   f"{spec.layer_type!r}; `zkml plugins` lists the layers")
+        try:
+            cls(spec)
+        except ZkmlError as exc:
+            raise type(exc)(f"{where}: {exc}") from exc
 
 
 def _model(graph: TFLiteGraph, ctx: ConvertContext, specs: list[LayerSpec],
