@@ -8,6 +8,7 @@ forced to 0. An input outside the table has no row: the witness cannot be built.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -45,12 +46,45 @@ def check_table_range(what: str, x: np.ndarray, ctx) -> None:
             "scale factor)")
 
 
-def table_lookup(what: str, x: np.ndarray, fn: Callable[[np.ndarray], np.ndarray],
-                 out_scale: int, ctx) -> np.ndarray:
-    """The table value of every int64 input, exactly as zkml's map holds it."""
+# Scalar f64 functions with Rust's results: the C library's exp / tanh / pow (as Rust's
+# f64 methods call them; numpy's vectorised versions may differ in the last bit, which
+# changes the integer for large cubes), IEEE sqrt, and inf / NaN where Python raises.
+
+def f64_exp(v: float) -> float:
+    try:
+        return math.exp(v)
+    except OverflowError:
+        return math.inf
+
+
+def f64_sqrt(v: float) -> float:
+    return math.sqrt(v) if v >= 0 else math.nan
+
+
+def f64_rsqrt(v: float) -> float:
+    root = f64_sqrt(v)
+    return math.inf if root == 0 else 1.0 / root
+
+
+def f64_sigmoid(v: float) -> float:
+    return 1.0 / (1.0 + f64_exp(-v))
+
+
+def f64_cube(v: float) -> float:
+    try:
+        return math.pow(v, 3.0)
+    except OverflowError:
+        return math.copysign(math.inf, v)
+
+
+def table_lookup(what: str, x: np.ndarray, fn: Callable[[float], float], out_scale: int,
+                 ctx) -> np.ndarray:
+    """The table value of every int64 input, exactly as zkml's map holds it: ``fn`` is
+    applied per value in f64 as zkml's Rust code does."""
     check_table_range(what, x, ctx)
-    with np.errstate(all="ignore"):  # sqrt of negatives, 1/0, exp overflow: as in f64
-        y = fn(x.astype(np.float64) / float(ctx.scale_factor)) * float(out_scale)
+    scaled = x.astype(np.float64) / float(ctx.scale_factor)
+    with np.errstate(all="ignore"):  # libm sets FP flags on overflow; inf is intended
+        y = np.frompyfunc(fn, 1, 1)(scaled).astype(np.float64) * float(out_scale)
     out = rust_round_i64(y)
     return np.where(x == ctx.min_val, 0, out)
 
@@ -75,14 +109,16 @@ def check_value_mask(mask: tuple[int, ...], size: int) -> None:
 
 
 class TableLayer:
-    """Mixin for one-input lookup layers: ``function`` (float64 -> float64) gives both the
-    reference (``forward_float``) and the table (``forward_int``) at scale sf.
+    """Mixin for one-input lookup layers: ``function`` (numpy, float64) is the reference
+    (``forward_float``) and ``table_function`` (one f64 value, Rust's results) makes the
+    table (``forward_int``) at scale sf.
 
     Subclasses also derive from :class:`zkml_core.interfaces.Layer` and set ``name``,
-    ``function``, ``gadget`` and ``masked`` (whether ``mask`` holds Sqrt/Rsqrt pairs).
+    ``function``, ``table_function``, ``gadget`` and ``masked`` (whether ``mask`` holds Sqrt/Rsqrt pairs).
     """
 
     function: Callable[[np.ndarray], np.ndarray]
+    table_function: Callable[[float], float]
     gadget: str = ""
     masked: bool = False
 
@@ -107,7 +143,7 @@ class TableLayer:
 
     def forward_int(self, inputs, ctx):
         x = apply_value_mask(inputs[0], self.spec.mask, ctx) if self.masked else inputs[0]
-        return [table_lookup(self.name, x, type(self).function, ctx.scale_factor, ctx)]
+        return [table_lookup(self.name, x, type(self).table_function, ctx.scale_factor, ctx)]
 
     def forward_float(self, inputs, ctx):
         with np.errstate(all="ignore"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from zkml_plugins.layers._common import BuiltinLayer
-from zkml_plugins.layers._table import TableLayer
+from zkml_plugins.layers._table import TableLayer, f64_sigmoid
 
 from zkml_core.hookspecs import hookimpl
 
@@ -18,6 +18,7 @@ class Logistic(TableLayer, BuiltinLayer):
     description = "sigmoid 1 / (1 + e^-x) by table lookup"
     tflite_ops = ("LOGISTIC",)
     function = sigmoid
+    table_function = f64_sigmoid
     gadget = "logistic"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from zkml_plugins.layers._common import BuiltinLayer, expect_inputs, expect_params
-from zkml_plugins.layers._table import TableLayer
+from zkml_plugins.layers._table import TableLayer, f64_cube
 
 from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
@@ -20,6 +20,7 @@ class Pow(TableLayer, BuiltinLayer):
     description = "x^3 by table lookup (the only power zkml supports)"
     tflite_ops = ("POW",)
     function = cube
+    table_function = f64_cube
     gadget = "pow"
 
     def _check_spec(self, spec) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from zkml_plugins.layers._common import BuiltinLayer
-from zkml_plugins.layers._table import TableLayer
+from zkml_plugins.layers._table import TableLayer, f64_rsqrt
 
 from zkml_core.hookspecs import hookimpl
 
@@ -22,6 +22,7 @@ class Rsqrt(TableLayer, BuiltinLayer):
     description = "1 / sqrt(x) by table lookup"
     tflite_ops = ("RSQRT",)
     function = rsqrt
+    table_function = f64_rsqrt
     gadget = "rsqrt"
     masked = True
 

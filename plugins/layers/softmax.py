@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from zkml_plugins.layers._common import BuiltinLayer, expect_inputs
 from zkml_plugins.layers._mask import mask_params, neg_inf_mask, parse_mask, producer
-from zkml_plugins.layers._table import table_lookup
+from zkml_plugins.layers._table import f64_exp, table_lookup
 
 from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
@@ -50,7 +50,7 @@ class Softmax(BuiltinLayer):
         d = np.where(keep, x - np.where(m == big, 0, m), 0)
         check = d[keep]
         e = np.zeros_like(x)
-        e[keep] = table_lookup("Softmax exp", check, np.exp, sf * sf, ctx)
+        e[keep] = table_lookup("Softmax exp", check, f64_exp, sf * sf, ctx)
         total = e.sum(axis=-1, keepdims=True)
         s = div_round_half_up(total, sf)
         # rows with every entry masked have s = 0 and stay 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from zkml_plugins.layers._common import BuiltinLayer
-from zkml_plugins.layers._table import TableLayer
+from zkml_plugins.layers._table import TableLayer, f64_sqrt
 
 from zkml_core.hookspecs import hookimpl
 
@@ -18,6 +18,7 @@ class Sqrt(TableLayer, BuiltinLayer):
     description = "square root by table lookup"
     tflite_ops = ("SQRT",)
     function = np.sqrt
+    table_function = f64_sqrt
     gadget = "sqrt"
     masked = True
 

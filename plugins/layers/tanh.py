@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from zkml_plugins.layers._common import BuiltinLayer
 from zkml_plugins.layers._table import TableLayer
@@ -14,6 +16,7 @@ class Tanh(TableLayer, BuiltinLayer):
     description = "hyperbolic tangent by table lookup"
     tflite_ops = ("TANH",)
     function = np.tanh
+    table_function = math.tanh
     gadget = "tanh"
 
 
