@@ -106,3 +106,20 @@ def test_unwritable_output_and_bad_flags_are_one_line_errors(zkml_cli, registry,
                                str(tmp_path / "m.msgpack"), "--scale-factor", "0",
                                registry=registry)
     assert code == 1 and "scale factor must be >= 1" in stderr
+
+
+def test_convert_check_reports_the_error_against_tflite(zkml_cli, registry, tmp_path):
+    demo = Path(__file__).resolve().parents[2] / "demo"
+    code, stdout, stderr = zkml_cli("convert", str(demo / "digits_cnn.tflite"), "-o",
+                                    str(tmp_path / "m.msgpack"), "--calibrate",
+                                    str(demo / "digit_input.npy"), "--check", "--json",
+                                    registry=registry)
+    assert code == 0, stderr
+    summary = json.loads(stdout)
+    # test_demo: the integer run is within 0.05 of TFLite at sf 512 (logits up to 33)
+    (err,) = summary["tflite_max_abs_error"]
+    assert 0 < err < 0.05 and summary["tflite_same_argmax"] == [True]
+    assert 30 < summary["tflite_max_abs_output"][0] < 40
+    code, _, stderr = zkml_cli("convert", str(demo / "digits_cnn.tflite"), "-o",
+                               str(tmp_path / "m.msgpack"), "--check", registry=registry)
+    assert code == 1 and "--check compares on the --calibrate input" in stderr

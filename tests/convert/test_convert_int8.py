@@ -75,12 +75,19 @@ def _int8_mlp(rng) -> tuple[TFLiteWriter, np.ndarray]:
     return w, x
 
 
-def test_int8_model_converts_and_runs_bit_exactly(tmp_path):
-    rng = np.random.default_rng(11)
-    w, x = _int8_mlp(rng)
+LAYERS_Q = {**LAYERS, QFullyConnected.name: QFullyConnected}
+
+
+def _saved_mlp(tmp_path, seed=11):
+    w, x = _int8_mlp(np.random.default_rng(seed))
     path = tmp_path / "q.tflite"
     w.save(path)
-    layers = {**LAYERS, QFullyConnected.name: QFullyConnected}
+    return w, x, path
+
+
+def test_int8_model_converts_and_runs_bit_exactly(tmp_path):
+    w, x, path = _saved_mlp(tmp_path)
+    layers = LAYERS_Q
     model = convert(read_tflite(path), layers, ConvertOptions())
     assert [s.layer_type for s in model.layers] == [QFullyConnected.name] * 2
     # int8 weights and int32 biases are stored as their raw integers
@@ -101,10 +108,7 @@ def test_int8_model_converts_and_runs_bit_exactly(tmp_path):
 
 
 def test_int8_ops_need_a_layer_that_lists_the_int8_key(tmp_path):
-    rng = np.random.default_rng(3)
-    w, _ = _int8_mlp(rng)
-    path = tmp_path / "q.tflite"
-    w.save(path)
+    _, _, path = _saved_mlp(tmp_path, seed=3)
     float_fc = type("FloatFC", (Layer,), {"name": "FloatFC",
                                           "tflite_ops": ("FULLY_CONNECTED",)})
     with pytest.raises(UnsupportedError) as info:
@@ -125,3 +129,14 @@ def test_quantize_input_matches_the_quantize_op():
     (want,) = ref.run_interpreter(w.to_bytes(), x)
     got = quantize_input(x, q.scales()[0], 3, "INT8")
     np.testing.assert_array_equal(got, want)
+
+
+def test_check_against_tflite_is_exact_for_the_int8_model(tmp_path):
+    from zkml_core.convert.check import compare_with_tflite
+
+    _, x, path = _saved_mlp(tmp_path)
+    graph = read_tflite(path)
+    model = convert(graph, LAYERS_Q)
+    result = compare_with_tflite(path, graph, model, LAYERS_Q, [x])
+    assert result.max_abs_error == (0.0,) and result.same_argmax == (True,)
+    assert result.max_abs_output[0] > 0

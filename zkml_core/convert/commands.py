@@ -58,6 +58,14 @@ def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
                                    auto_k=args.k is None)
         options, peak = choice.options, choice.peak
     model = convert(graph, layers, options)
+    comparison = None
+    if args.check:
+        from zkml_core.convert.check import compare_with_tflite
+
+        if not args.calibrate:
+            raise ModelError("--check compares on the --calibrate input: give one")
+        comparison = compare_with_tflite(args.model, graph, model, layers,
+                                         [_load_npy(p) for p in args.calibrate])
     _write(lambda: save_model(model, args.output), args.output)
     if args.config_output:
         _write(lambda: save_model(model, args.config_output, config_only=True),
@@ -69,6 +77,10 @@ def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
         "global_sf": model.global_sf, "k": model.k, "num_cols": model.num_cols,
         "calibration_peak": peak,
     }
+    if comparison is not None:
+        summary["tflite_max_abs_error"] = list(comparison.max_abs_error)
+        summary["tflite_max_abs_output"] = list(comparison.max_abs_output)
+        summary["tflite_same_argmax"] = list(comparison.same_argmax)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
@@ -78,6 +90,12 @@ def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
         if peak is not None:
             print(f"range analysis: largest |value| {peak} on the calibration input "
                   f"(k {model.k} holds up to {2 ** (model.k - 1) - 10})")
+        if comparison is not None:
+            for idx, err, top, same in zip(comparison.out_idxes, comparison.max_abs_error,
+                                           comparison.max_abs_output, comparison.same_argmax,
+                                           strict=True):
+                print(f"output {idx}: max |zkml integer run - TFLite| = {err:.6g} (TFLite "
+                      f"values up to {top:.6g}; argmax {'agrees' if same else 'DIFFERS'})")
     return 0
 
 
@@ -110,6 +128,10 @@ def add_convert(cli: CommandRegistry) -> None:
                    help="float input arrays (one .npy per model input): choose the scale "
                         "factor and k not given by flags from the values this input "
                         "produces (2x headroom)")
+    p.add_argument("--check", action="store_true",
+                   help="run the converted model's integer semantics and TFLite's reference "
+                        "kernels on the --calibrate input and print the max output "
+                        "difference (needs ai-edge-litert)")
     p.add_argument("--scale-factor", type=int, default=None,
                    help=f"fixed-point scale factor (default {defaults.scale_factor}, or "
                         "the largest power of two that fits k with --calibrate)")
