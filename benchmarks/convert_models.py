@@ -18,26 +18,15 @@ from pathlib import Path
 
 import numpy as np
 
+from zkml_core.convert.check import compare_with_tflite
 from zkml_core.convert.converter import ConvertOptions, convert
-from zkml_core.convert.inputs import scale_inputs
 from zkml_core.convert.params import choose_parameters
 from zkml_core.convert.tflite_reader import read_tflite
-from zkml_core.model import execute_int, load_input
+from zkml_core.model import load_input
 from zkml_core.plugins import Registry
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "zkml-mnist"
-
-
-def tflite_tensor(path: Path, x: np.ndarray, idx: int) -> np.ndarray:
-    from ai_edge_litert.interpreter import Interpreter, OpResolverType
-
-    it = Interpreter(model_path=str(path), experimental_preserve_all_tensors=True,
-                     experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
-    it.allocate_tensors()
-    it.set_tensor(it.get_input_details()[0]["index"], x.astype(np.float32))
-    it.invoke()
-    return it.get_tensor(idx).astype(np.float64)
 
 
 def cases():
@@ -61,19 +50,18 @@ def run(scale_factors=(64, 256, 1024, 4096)) -> list[dict]:
         t0 = time.perf_counter()
         choice = choose_parameters(graph, layers, [[x]], base)
         choose_s = time.perf_counter() - t0
-        (out_idx,) = model.out_idxes
-        want = tflite_tensor(path, x, out_idx)
-        errors = {}
+        errors, peak_out = {}, 0.0
         for sf in sorted({*scale_factors, choice.options.scale_factor}):
             m = convert(graph, layers, ConvertOptions(scale_factor=sf, end_layer=base.end_layer))
-            got = execute_int(m, layers, inputs=scale_inputs(m, [x])).outputs[0] / sf
-            errors[str(sf)] = float(np.abs(got - want).max())
+            result = compare_with_tflite(path, graph, m, layers, [x])
+            errors[str(sf)] = result.max_abs_error[0]
+            peak_out = result.max_abs_output[0]
         rows.append({
             "model": name, "ops": len(graph.operators), "layers": len(model.layers),
             "weights": int(sum(t.size for t in model.tensors)),
             "convert_s": round(convert_s, 4), "range_analysis_s": round(choose_s, 3),
             "chosen_sf": choice.options.scale_factor, "chosen_k": choice.options.k,
-            "peak_int": choice.peak, "max_abs_output": float(np.abs(want).max()),
+            "peak_int": choice.peak, "max_abs_output": peak_out,
             "max_abs_error_by_sf": errors,
         })
     return rows

@@ -11,6 +11,7 @@
 - :mod:`~zkml_core.convert.inputs`: float arrays -> a model's input tensors.
 - :mod:`~zkml_core.convert.tflite_quant`: TFLite's integer requantisation arithmetic,
   bit-exact, for int8 layers.
+- :mod:`~zkml_core.convert.check`: the converted model vs TFLite (``--check``).
 - :mod:`~zkml_core.convert.commands`: ``zkml convert`` and ``zkml input``.
 
 Nothing is imported here, so ``import zkml_core.convert.X`` stays cheap.
