@@ -4,53 +4,23 @@ converted model bit-exactly like the interpreter."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 import tflite_refs as ref
+from int8_layers import INT8_LAYERS, QFullyConnected
 from mnist_layers import LAYERS
 
+from zkml_core.convert.check import compare_with_tflite
 from zkml_core.convert.converter import ConvertOptions, convert
 from zkml_core.convert.inputs import INPUT_QUANT_KEY, quantize_input, scale_inputs
-from zkml_core.convert.tflite_quant import (
-    activation_range,
-    fc_multiplier,
-    multiply_by_quantized_multiplier_single,
-)
 from zkml_core.convert.tflite_reader import read_tflite
 from zkml_core.convert.tflite_writer import Quant, TFLiteWriter, affine_params
 from zkml_core.errors import UnsupportedError
 from zkml_core.interfaces import Layer
 from zkml_core.model import execute_int, load_model, save_model
-
-
-class QFullyConnected(Layer):
-    """int8 FULLY_CONNECTED with TFLite's integer semantics (per-tensor weights)."""
-
-    name = "TestQFullyConnected"
-    tflite_ops = ("FULLY_CONNECTED:int8",)
-
-    def __init__(self, spec) -> None:
-        super().__init__(spec)
-        self.in_zp, self.w_zp, self.out_zp, self.mult, self.shift, self.lo, self.hi = spec.params
-
-    @classmethod
-    def from_tflite(cls, op, ctx):
-        qx, qw, qy = (ctx.quantization(i) for i in (op.inputs[0], op.inputs[1], op.outputs[0]))
-        if qw.per_channel:
-            raise ctx.unsupported(op, "per-channel weights")
-        mult, shift = fc_multiplier(qx.scales[0], qw.scales[0], qy.scales[0])
-        lo, hi = activation_range(op.options["fused_activation_function"], qy.scales[0],
-                                  int(qy.zero_points[0]))
-        return ctx.layer(cls.name, op, [qx.zero_points[0], qw.zero_points[0],
-                                        qy.zero_points[0], mult, shift, lo, hi])
-
-    def forward_int(self, inputs, ctx):
-        x, w = inputs[0], inputs[1]
-        acc = (x - self.in_zp) @ (w - self.w_zp).T
-        if len(inputs) == 3:
-            acc = acc + inputs[2]
-        out = multiply_by_quantized_multiplier_single(acc, self.mult, self.shift) + self.out_zp
-        return [np.clip(out, self.lo, self.hi)]
 
 
 def _int8_mlp(rng) -> tuple[TFLiteWriter, np.ndarray]:
@@ -75,7 +45,7 @@ def _int8_mlp(rng) -> tuple[TFLiteWriter, np.ndarray]:
     return w, x
 
 
-LAYERS_Q = {**LAYERS, QFullyConnected.name: QFullyConnected}
+LAYERS_Q = {**LAYERS, **INT8_LAYERS}
 
 
 def _saved_mlp(tmp_path, seed=11):
@@ -132,11 +102,30 @@ def test_quantize_input_matches_the_quantize_op():
 
 
 def test_check_against_tflite_is_exact_for_the_int8_model(tmp_path):
-    from zkml_core.convert.check import compare_with_tflite
-
     _, x, path = _saved_mlp(tmp_path)
     graph = read_tflite(path)
     model = convert(graph, LAYERS_Q)
     result = compare_with_tflite(path, graph, model, LAYERS_Q, [x])
     assert result.max_abs_error == (0.0,) and result.same_argmax == (True,)
     assert result.max_abs_output[0] > 0
+
+
+def test_int8_demo_converts_and_runs_bit_exactly():
+    demo = Path(__file__).resolve().parents[2] / "demo"
+    path = demo / "digits_cnn_int8.tflite"
+    graph = read_tflite(path)
+    model = convert(graph, LAYERS_Q)
+    assert [s.layer_type for s in model.layers] == [
+        "TestQConv2D", "TestQAveragePool2D", "TestQConv2D", "TestQConv2D"]
+    x = np.load(demo / "digit_input.npy")
+    label = json.loads((demo / "digit_input.json").read_text())["label"]
+    rng = np.random.default_rng(0)
+    for sample in (x, *rng.uniform(0, 1, (5, *x.shape)).astype(np.float32)):
+        inputs = scale_inputs(model, [sample])
+        (want,) = ref.run_interpreter(path.read_bytes(), inputs[0].array().astype(np.int8))
+        got = execute_int(model, LAYERS_Q, inputs=inputs).outputs[0]
+        np.testing.assert_array_equal(got, want)
+    result = compare_with_tflite(path, graph, model, LAYERS_Q, [x])
+    assert result.max_abs_error == (0.0,)
+    got = execute_int(model, LAYERS_Q, inputs=scale_inputs(model, [x])).outputs[0]
+    assert int(np.argmax(got)) == label

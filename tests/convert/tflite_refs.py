@@ -75,14 +75,15 @@ def depthwise_conv2d(x, w, b, multiplier=1, stride=(1, 1), dilation=(1, 1), padd
 
 
 def pool2d(x, kind, filt=(2, 2), stride=(2, 2), padding="VALID", act="NONE"):
-    """Average (over the valid taps only, as TFLite does) or max pooling."""
+    """Average (over the valid taps only, as TFLite does), max or sum pooling."""
     x = np.asarray(x, np.float64)
     oh, _ = out_size(x.shape[1], filt[0], stride[0], 1, padding)
     ow, _ = out_size(x.shape[2], filt[1], stride[1], 1, padding)
     out = np.zeros((x.shape[0], oh, ow, x.shape[3]))
     for i, j, taps in _windows(x, *filt, *stride, 1, 1, padding):
         vals = np.stack([v for _, _, v in taps])
-        out[:, i, j, :] = vals.mean(axis=0) if kind == "avg" else vals.max(axis=0)
+        reduce = {"avg": np.mean, "max": np.max, "sum": np.sum}[kind]
+        out[:, i, j, :] = reduce(vals, axis=0)
     return activation(out, act)
 
 
