@@ -159,3 +159,12 @@ def test_scalar_shape_rule(layer_classes):
     m = small_model()
     m.layers[1] = spec("Add", [0], [3, 2], [[1, 2, 2, 1], []], [4], [[1, 2, 2, 1]])
     assert execute_int(m, layer_classes, [X]).outputs[0].shape == (4,)
+
+
+def test_config_only_model_is_named(fixtures_dir, layer_classes):
+    from zkml_core.model import load_input, load_model
+
+    d = fixtures_dir / "zkml-mnist"
+    with pytest.raises(ModelError, match=r"layers\[0\] \(Conv2D\): tensor 7 has a shape but "
+                                         r"no data: .*config.msgpack is a config-only file"):
+        execute_int(load_model(d / "config.msgpack"), layer_classes, load_input(d / "inp.msgpack"))

@@ -129,16 +129,20 @@ def _check_outputs(label: str, spec: LayerSpec, outs: object, mode: Mode) -> lis
 
 
 def _gather_inputs(label: str, spec: LayerSpec, layer: Layer, values: dict[int, np.ndarray],
-                   model_inputs: tuple[int, ...]) -> list[np.ndarray | None]:
+                   model: Model) -> list[np.ndarray | None]:
     required = set(layer.required_inputs())
     args: list[np.ndarray | None] = []
     for pos, (idx, want) in enumerate(zip(spec.inp_idxes, spec.inp_shapes, strict=True)):
         if pos not in required:
             args.append(values.get(idx))
             continue
-        if idx not in values and idx in model_inputs:
+        if idx not in values and idx in model.inp_idxes:
             raise ModelError(f"{label}: the model input tensor {idx} has no data; pass an "
                              f"input file (e.g. inp.msgpack) with a tensor of idx {idx}")
+        if idx not in values and idx in model.tensor_map():
+            raise ModelError(f"{label}: tensor {idx} has a shape but no data: "
+                             f"{model.source} is a config-only file; use the model file "
+                             "with the weights")
         if idx not in values:
             raise ModelError(f"{label}: input tensor {idx} is neither a model tensor with "
                              "data, an input nor an earlier layer's output")
@@ -174,7 +178,7 @@ def execute(model: Model, layer_classes: Mapping[str, type[Layer]], mode: Mode =
         label = layer_label(model, i, spec)
         if progress is not None:
             progress(i, len(layers), spec)
-        args = _gather_inputs(label, spec, layer, values, model.inp_idxes)
+        args = _gather_inputs(label, spec, layer, values, model)
         try:
             forward = layer.forward_int if mode == "int" else layer.forward_float
             outs = forward(args, ctx)
