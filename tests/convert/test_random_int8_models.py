@@ -1,0 +1,81 @@
+"""Random int8 CNNs (per-channel conv / depthwise weights, SAME and VALID padding,
+strides, fused RELU / RELU6, average pooling) converted with int8 layers built on
+zkml_core.convert.tflite_quant (int8_layers.py) run bit-exactly like TFLite's reference
+kernels: the converter's int8 path (op keys, raw integer constants, quantisation
+parameters through ctx) and the requantisation arithmetic together."""
+
+from __future__ import annotations
+
+import numpy as np
+import tflite_refs as ref
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from int8_layers import INT8_LAYERS
+
+from zkml_core.convert.converter import convert
+from zkml_core.convert.tflite_reader import parse_tflite
+from zkml_core.convert.tflite_writer import Quant, TFLiteWriter
+from zkml_core.model import Tensor, execute_int
+
+
+@st.composite
+def random_int8_cnn(draw):
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    shape = (1, draw(st.integers(3, 7)), draw(st.integers(3, 7)), draw(st.integers(1, 3)))
+    q = Quant(float(np.float32(rng.uniform(0.005, 0.05))), int(rng.integers(-50, 50)))
+    w = TFLiteWriter()
+    cur = w.add_input("x", shape, "int8", q)
+    for i in range(draw(st.integers(1, 4))):
+        _, h, wd, c = shape
+        op = draw(st.sampled_from(["CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D"]))
+        stride = draw(st.integers(1, 2))
+        padding = draw(st.sampled_from(["SAME", "VALID"]))
+        k = draw(st.integers(1, min(3, h, wd)))
+        if padding == "SAME":
+            oh, ow = -(-h // stride), -(-wd // stride)
+        else:
+            oh, ow = (h - k) // stride + 1, (wd - k) // stride + 1
+        act = draw(st.sampled_from(["NONE", "RELU", "RELU6"]))
+        if op == "AVERAGE_POOL_2D":
+            out_shape = (1, oh, ow, c)
+            y = w.add_tensor(f"t{i}", out_shape, "int8", q)  # pooling keeps its quantisation
+            w.add_op(op, [cur], [y], padding=padding, filter_height=k, filter_width=k,
+                     stride_h=stride, stride_w=stride, fused_activation_function=act)
+        else:
+            o = draw(st.integers(1, 4)) if op == "CONV_2D" else c
+            kshape = (o, k, k, c) if op == "CONV_2D" else (1, k, k, o)
+            w_scales = rng.uniform(0.002, 0.02, o).astype(np.float32)
+            axis = 0 if op == "CONV_2D" else 3
+            kq = w.add_constant(f"k{i}", rng.integers(-127, 128, kshape).astype(np.int8),
+                                "int8", Quant(w_scales.tolist(), [0] * o, axis=axis))
+            b_scales = (np.float64(q.scales()[0]) * w_scales.astype(np.float64)).tolist()
+            bq = w.add_constant(f"b{i}", rng.integers(-500, 500, o).astype(np.int32), "int32",
+                                Quant(b_scales, [0] * o))
+            fan_in = k * k * (c if op == "CONV_2D" else 1)
+            # an output scale putting the accumulator's typical size (int8 values of std ~74
+            # times weights of std ~73 over fan_in terms) at ~40 steps: few values saturate
+            s_out = float(q.scales()[0]) * float(w_scales.mean()) * 5400 * np.sqrt(fan_in) / 40
+            # times a factor down to 1/16, so some values do saturate
+            q = Quant(float(np.float32(s_out * 2.0 ** rng.uniform(-4, 1))),
+                      int(rng.integers(-30, 30)))
+            out_shape = (1, oh, ow, o)
+            y = w.add_tensor(f"t{i}", out_shape, "int8", q)
+            w.add_op(op, [cur, kq, bq], [y], padding=padding, stride_h=stride,
+                     stride_w=stride, fused_activation_function=act,
+                     **({"depth_multiplier": 1} if op != "CONV_2D" else {}))
+        cur, shape = y, out_shape
+    w.mark_output(cur)
+    x = rng.integers(-128, 128, w.tensors[0].shape).astype(np.int8)
+    return w.to_bytes(), x
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_int8_cnn())
+def test_random_int8_cnn_is_bit_exact(case):
+    data, xq = case
+    (want,) = ref.run_interpreter(data, xq)
+    model = convert(parse_tflite(data, "random_int8.tflite"), INT8_LAYERS)
+    (idx,) = model.inp_idxes
+    inp = Tensor(idx=idx, shape=xq.shape, data=xq.astype(np.int64).ravel())
+    got = execute_int(model, INT8_LAYERS, inputs=[inp]).outputs[0]
+    np.testing.assert_array_equal(got, want)
