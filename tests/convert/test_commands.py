@@ -123,3 +123,19 @@ def test_convert_check_reports_the_error_against_tflite(zkml_cli, registry, tmp_
     code, _, stderr = zkml_cli("convert", str(demo / "digits_cnn.tflite"), "-o",
                                str(tmp_path / "m.msgpack"), "--check", registry=registry)
     assert code == 1 and "--check compares on the --calibrate input" in stderr
+
+
+def test_list_ops_names_the_converting_layer_or_unsupported(zkml_cli, registry, mnist_tflite):
+    code, stdout, stderr = zkml_cli("convert", str(mnist_tflite), "--list-ops", "--json",
+                                    registry=registry)
+    assert code == 0, stderr
+    rows = json.loads(stdout)
+    assert [r["op"] for r in rows][:4] == ["CONV_2D", "AVERAGE_POOL_2D", "MUL", "ADD"]
+    assert rows[0]["layers"] == "Conv2D" and rows[0]["outputs"] == "[1, 26, 26, 8]"
+    assert rows[0]["inputs"] == "[1, 28, 28, 1] [8, 3, 3, 1] [8]"
+    assert rows[17]["op"] == "SOFTMAX" and rows[17]["layers"] == "UNSUPPORTED"
+    code, stdout, _ = zkml_cli("convert", str(mnist_tflite), "--list-ops", registry=registry)
+    assert code == 0 and stdout.splitlines()[0].split() == ["INDEX", "OP", "INPUTS",
+                                                            "OUTPUTS", "LAYERS"]
+    code, _, stderr = zkml_cli("convert", str(mnist_tflite), registry=registry)
+    assert code == 1 and "-o/--output" in stderr

@@ -35,6 +35,29 @@ def _write(save, path: Path) -> None:
         raise ModelError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
+def _list_ops(graph, registry: Registry, as_json: bool) -> int:
+    """One row per operator: index, op key, tensor shapes and the converting layers."""
+    from zkml_core.convert.converter import layers_by_op
+
+    by_op = layers_by_op(registry.layers())
+    rows = []
+    for op in graph.operators:
+        key = graph.op_key(op)
+        rows.append({
+            "index": str(op.index), "op": key,
+            "inputs": " ".join(str(list(graph.tensor(i).shape)) for i in op.inputs if i >= 0),
+            "outputs": " ".join(str(list(graph.tensor(i).shape)) for i in op.outputs),
+            "layers": ", ".join(c.name for c in by_op.get(key, [])) or "UNSUPPORTED",
+        })
+    if as_json:
+        print(json.dumps(rows, indent=2))
+    else:
+        from zkml_core.cli import format_table
+
+        print(format_table(rows, ("index", "op", "inputs", "outputs", "layers")))
+    return 0
+
+
 def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
     from zkml_core.convert.converter import convert
     from zkml_core.convert.params import choose_parameters
@@ -42,6 +65,10 @@ def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
     from zkml_core.model import save_model
 
     graph = read_tflite(args.model)
+    if args.list_ops:
+        return _list_ops(graph, registry, args.json)
+    if args.output is None:
+        raise ModelError("give the model file to write with -o/--output")
     defaults = ConvertOptions()
     options = ConvertOptions(
         scale_factor=defaults.scale_factor if args.scale_factor is None else args.scale_factor,
@@ -121,7 +148,10 @@ def add_convert(cli: CommandRegistry) -> None:
                     "error lists every op no installed plugin converts.\nWeights become "
                     "round(x * scale_factor) (one scale factor for the whole model).")
     p.add_argument("model", type=Path, help="the .tflite file")
-    p.add_argument("-o", "--output", type=Path, required=True, help="model.msgpack to write")
+    p.add_argument("-o", "--output", type=Path, help="model.msgpack to write")
+    p.add_argument("--list-ops", action="store_true",
+                   help="only list the model's operators and the layer plugin that converts "
+                        "each (nothing is written)")
     p.add_argument("--config-output", type=Path,
                    help="also write the model without tensor data (config.msgpack)")
     p.add_argument("--calibrate", type=Path, nargs="+", metavar="NPY",
