@@ -106,6 +106,10 @@ class TFLiteGraph:
     num_subgraphs: int = 1
 
     def tensor(self, index: int) -> TFLiteTensor:
+        """Tensor ``index``; -1 (TFLite's omitted optional input) is an error here."""
+        if not 0 <= index < len(self.tensors):
+            raise ModelError(f"{self.source}: no tensor {index} (the graph has "
+                             f"{len(self.tensors)}; -1 marks an omitted optional input)")
         return self.tensors[index]
 
     def op_key(self, op: TFLiteOperator) -> str:
