@@ -11,7 +11,7 @@ from zkml_plugins.layers._common import BuiltinLayer, expect_inputs, expect_para
 
 from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
-from zkml_core.model.fixed_point import check_product_fits, div_round_half_up
+from zkml_core.model.fixed_point import check_product_fits, div_round_half_up, exact_matmul
 
 
 class BatchMatMul(BuiltinLayer):
@@ -49,7 +49,7 @@ class BatchMatMul(BuiltinLayer):
     def forward_int(self, inputs, ctx):
         a, b = self._operands(inputs)
         check_product_fits("BatchMatMul", a, b, a.shape[2])
-        return [div_round_half_up(np.matmul(a, b), ctx.scale_factor)]
+        return [div_round_half_up(exact_matmul(a, b), ctx.scale_factor)]
 
     def forward_float(self, inputs, ctx):
         a, b = self._operands(inputs)

@@ -28,7 +28,7 @@ from zkml_plugins.layers._common import (
 
 from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
-from zkml_core.model.fixed_point import check_product_fits, div_round_half_up
+from zkml_core.model.fixed_point import check_product_fits, div_round_half_up, exact_matmul
 
 REGULAR, DEPTHWISE = 0, 1
 SAME, VALID = 0, 1
@@ -125,7 +125,7 @@ class Conv2D(BuiltinLayer):
             return out.reshape(*out.shape[:3], self.out_channels)
         n = x.shape[0]
         cols = win.transpose(0, 1, 2, 4, 5, 3).reshape(n * oh * ow, -1)
-        out = cols @ w.reshape(w.shape[0], -1).T
+        out = exact_matmul(cols, w.reshape(w.shape[0], -1).T)
         return out.reshape(n, oh, ow, w.shape[0])
 
     def forward_int(self, inputs, ctx):

@@ -21,7 +21,7 @@ from zkml_plugins.layers._common import (
 
 from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
-from zkml_core.model.fixed_point import check_product_fits, div_round_half_up
+from zkml_core.model.fixed_point import check_product_fits, div_round_half_up, exact_matmul
 
 
 def matrix_input(x):
@@ -63,7 +63,7 @@ class FullyConnected(BuiltinLayer):
     def forward_int(self, inputs, ctx):
         x, w = matrix_input(inputs[0]), inputs[1]
         check_product_fits("FullyConnected", x, w, w.shape[1])
-        out = div_round_half_up(x @ w.T, ctx.scale_factor)
+        out = div_round_half_up(exact_matmul(x, w.T), ctx.scale_factor)
         if len(inputs) == 3:
             out = out + inputs[2].reshape(-1)
         return [activate_int(out, self.activation, ctx.scale_factor)]

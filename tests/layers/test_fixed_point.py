@@ -31,3 +31,20 @@ def test_ties_round_up_also_for_negatives():
 def test_rejects_non_positive_divisor():
     with pytest.raises(ValueError):
         div_round_half_up(np.arange(3), 0)
+
+
+@given(st.integers(1, 4), st.integers(1, 6), st.integers(1, 4),
+       st.sampled_from([2**10, 2**20, 2**26, 2**27, 2**30]), st.data())
+def test_exact_matmul_matches_python_ints(m, k, n, amp, data):
+    import hypothesis.extra.numpy as hnp
+
+    from zkml_core.model.fixed_point import exact_matmul
+
+    vals = st.integers(-amp, amp)
+    a = data.draw(hnp.arrays(np.int64, (m, k), elements=vals))
+    b = data.draw(hnp.arrays(np.int64, (k, n), elements=vals))
+    got = exact_matmul(a, b)
+    assert got.dtype == np.int64
+    want = [[sum(int(a[i, t]) * int(b[t, j]) for t in range(k)) for j in range(n)]
+            for i in range(m)]
+    assert got.tolist() == want

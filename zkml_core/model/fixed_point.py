@@ -44,6 +44,22 @@ def check_product_fits(what: str, a: np.ndarray, b: np.ndarray, terms: int = 1) 
             f"could reach {bound}, beyond 64-bit integers; use a smaller scale factor")
 
 
+_EXACT_F64 = 2**53  # integers up to here, and sums staying below it, are exact in float64
+
+
+def exact_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` for int64 arrays (float arrays: plain matmul), exactly, through float64 BLAS when every partial sum is
+    below 2^53 (then each product and sum is an exactly represented integer, in any
+    summation order), else with numpy's int64 loop. Callers check int64 overflow first
+    (:func:`check_product_fits`)."""
+    if a.dtype.kind == "f" or b.dtype.kind == "f":
+        return np.matmul(a, b)  # float reference runs pass through
+    inner = a.shape[-1]
+    if max_abs(a) * max_abs(b) * max(inner, 1) < _EXACT_F64:
+        return np.matmul(a.astype(np.float64), b.astype(np.float64)).astype(np.int64)
+    return np.matmul(a, b)
+
+
 def broadcast(what: str, *arrays: np.ndarray) -> list[np.ndarray]:
     """numpy-style broadcast (as zkml's ``broadcast`` helper) with a clear error."""
     try:
