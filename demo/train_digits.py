@@ -24,7 +24,9 @@ TensorFlow is needed. The script then writes, with zkml's TFLite writer:
   asymmetric activations whose ranges come from running the float model on the
   training images as calibration data, int32 biases at input_scale * weight_scale);
 - ``digit_input.npy`` (one held-out image, float32, shape (1, 8, 8, 1)) and
-  ``digit_input.json`` (its label and where it came from).
+  ``digit_input.json`` (its label and where it came from);
+- ``digit_calibration.npy``: 32 training images (32, 8, 8, 1), a calibration batch for
+  ``zkml convert --calibrate``.
 
 It prints the held-out accuracy of the numpy model and, when ai-edge-litert is
 installed, of both .tflite files in TFLite's reference interpreter.
@@ -267,6 +269,8 @@ def main(argv=None) -> None:
             "dataset_index": int(te_idx[k]), "scaling": "pixel / 16, float32",
             "shape": [1, 8, 8, 1]}
     (args.out / "digit_input.json").write_text(json.dumps(meta, indent=2) + "\n")
+    # a small calibration batch for `zkml convert --calibrate` (training images)
+    np.save(args.out / "digit_calibration.npy", x_tr[:32].astype(np.float32))
 
     for name, model, q in (("digits_cnn.tflite", float_model, None),
                            ("digits_cnn_int8.tflite", int8_model, q_in)):

@@ -139,3 +139,16 @@ def test_list_ops_names_the_converting_layer_or_unsupported(zkml_cli, registry, 
                                                             "OUTPUTS", "LAYERS"]
     code, _, stderr = zkml_cli("convert", str(mnist_tflite), registry=registry)
     assert code == 1 and "-o/--output" in stderr
+
+
+def test_calibration_batch(zkml_cli, registry, tmp_path):
+    demo = Path(__file__).resolve().parents[2] / "demo"
+    code, stdout, stderr = zkml_cli("convert", str(demo / "digits_cnn.tflite"), "-o",
+                                    str(tmp_path / "m.msgpack"), "--calibrate",
+                                    str(demo / "digit_calibration.npy"), "--check", "--json",
+                                    registry=registry)
+    assert code == 0, stderr
+    summary = json.loads(stdout)
+    assert summary["global_sf"] == 512 and summary["tflite_same_argmax"] == [True]
+    # 32 images: logits up to ~40, integer run within 0.1 of TFLite at sf 512
+    assert summary["tflite_max_abs_error"][0] < 0.1

@@ -69,3 +69,29 @@ def test_fixed_scale_factor_gets_the_smallest_k():
         choose_parameters(graph, LAYERS, [])
     with pytest.raises(ModelError, match="does not fit model input"):
         choose_parameters(graph, LAYERS, [[np.zeros((1, 9, 8, 1))]])
+
+
+def test_calibration_samples_split_batches():
+    from zkml_core.convert.params import calibration_samples
+
+    graph = read_tflite(DEMO / "digits_cnn.tflite")
+    one = np.zeros((1, 8, 8, 1), np.float32)
+    assert len(calibration_samples(graph, [one])) == 1
+    batch = np.arange(3 * 64, dtype=np.float32).reshape(3, 8, 8, 1)
+    samples = calibration_samples(graph, [batch])
+    assert len(samples) == 3
+    np.testing.assert_array_equal(samples[2][0], batch[2].reshape(1, 8, 8, 1))
+    with pytest.raises(ModelError, match="neither one input"):
+        calibration_samples(graph, [np.zeros(65)])
+    with pytest.raises(ModelError, match="1 input"):
+        calibration_samples(graph, [one, one])
+
+
+def test_more_calibration_samples_never_lower_the_peak():
+    graph = read_tflite(DEMO / "digits_cnn.tflite")
+    batch = np.load(DEMO / "digit_calibration.npy")
+    assert batch.shape == (32, 8, 8, 1)
+    opts = ConvertOptions(scale_factor=512)
+    one = choose_parameters(graph, LAYERS, [[batch[0]]], opts, auto_scale=False)
+    many = choose_parameters(graph, LAYERS, [[b] for b in batch], opts, auto_scale=False)
+    assert many.peak >= one.peak

@@ -82,3 +82,17 @@ def compare_with_tflite(path: str | Path, graph: TFLiteGraph, model: Model,
         argmax.append(bool(got.size == 0 or np.argmax(got) == np.argmax(w)))
     return Comparison(out_idxes=tuple(model.out_idxes), max_abs_error=tuple(errors),
                       max_abs_output=tuple(peaks), same_argmax=tuple(argmax))
+
+
+def combine(results: Sequence[Comparison]) -> Comparison:
+    """Several samples' comparisons as one: the worst error, largest output, and whether
+    every argmax agreed."""
+    first = results[0]
+    return Comparison(
+        out_idxes=first.out_idxes,
+        max_abs_error=tuple(max(r.max_abs_error[i] for r in results)
+                            for i in range(len(first.out_idxes))),
+        max_abs_output=tuple(max(r.max_abs_output[i] for r in results)
+                             for i in range(len(first.out_idxes))),
+        same_argmax=tuple(all(r.same_argmax[i] for r in results)
+                          for i in range(len(first.out_idxes))))

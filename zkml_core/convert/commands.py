@@ -60,7 +60,7 @@ def _list_ops(graph, registry: Registry, as_json: bool) -> int:
 
 def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
     from zkml_core.convert.converter import convert
-    from zkml_core.convert.params import choose_parameters
+    from zkml_core.convert.params import calibration_samples, choose_parameters
     from zkml_core.convert.tflite_reader import read_tflite
     from zkml_core.model import save_model
 
@@ -78,21 +78,23 @@ def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
         start_layer=args.start_layer, end_layer=args.end_layer)
     layers = registry.layers()
     peak = None
-    if args.calibrate:
+    samples = (calibration_samples(graph, [_load_npy(p) for p in args.calibrate])
+               if args.calibrate else [])
+    if samples:
         # flags given by the user win; the others come from range analysis
-        choice = choose_parameters(graph, layers, [[_load_npy(p) for p in args.calibrate]],
-                                   options, auto_scale=args.scale_factor is None,
+        choice = choose_parameters(graph, layers, samples, options,
+                                   auto_scale=args.scale_factor is None,
                                    auto_k=args.k is None)
         options, peak = choice.options, choice.peak
     model = convert(graph, layers, options)
     comparison = None
     if args.check:
-        from zkml_core.convert.check import compare_with_tflite
+        from zkml_core.convert.check import combine, compare_with_tflite
 
-        if not args.calibrate:
+        if not samples:
             raise ModelError("--check compares on the --calibrate input: give one")
-        comparison = compare_with_tflite(args.model, graph, model, layers,
-                                         [_load_npy(p) for p in args.calibrate])
+        comparison = combine([compare_with_tflite(args.model, graph, model, layers, sample)
+                              for sample in samples])
     _write(lambda: save_model(model, args.output), args.output)
     if args.config_output:
         _write(lambda: save_model(model, args.config_output, config_only=True),
@@ -115,7 +117,8 @@ def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
               f"({', '.join(summary['layer_types'])}), {summary['weights']} weights, "
               f"scale factor {model.global_sf}, k {model.k}, {model.num_cols} columns")
         if peak is not None:
-            print(f"range analysis: largest |value| {peak} on the calibration input "
+            print(f"range analysis: largest |value| {peak} on {len(samples)} calibration "
+                  f"sample(s) "
                   f"(k {model.k} holds up to {2 ** (model.k - 1) - 10})")
         if comparison is not None:
             for idx, err, top, same in zip(comparison.out_idxes, comparison.max_abs_error,
@@ -155,12 +158,13 @@ def add_convert(cli: CommandRegistry) -> None:
     p.add_argument("--config-output", type=Path,
                    help="also write the model without tensor data (config.msgpack)")
     p.add_argument("--calibrate", type=Path, nargs="+", metavar="NPY",
-                   help="float input arrays (one .npy per model input): choose the scale "
-                        "factor and k not given by flags from the values this input "
-                        "produces (2x headroom)")
+                   help="float input arrays, one .npy per model input, each one sample or "
+                        "a batch of samples stacked on the first axis: choose the scale "
+                        "factor and k not given by flags from the values they produce "
+                        "(2x headroom)")
     p.add_argument("--check", action="store_true",
                    help="run the converted model's integer semantics and TFLite's reference "
-                        "kernels on the --calibrate input and print the max output "
+                        "kernels on the --calibrate samples and print the max output "
                         "difference (needs ai-edge-litert)")
     p.add_argument("--scale-factor", type=int, default=None,
                    help=f"fixed-point scale factor (default {defaults.scale_factor}, or "

@@ -55,6 +55,29 @@ def k_for(value: int) -> int:
     return k
 
 
+def calibration_samples(graph: TFLiteGraph, arrays: Sequence[np.ndarray]
+                        ) -> list[list[np.ndarray]]:
+    """Split one array per graph input into samples: an array holding exactly the input's
+    number of values is one sample, a multiple of it is a batch of samples (stacked along
+    the first axis). Returns one list of arrays (one per input) per sample."""
+    if len(arrays) != len(graph.inputs):
+        raise ModelError(f"{graph.source} has {len(graph.inputs)} input(s); got "
+                         f"{len(arrays)} calibration array(s), one is needed for each")
+    per_input = []
+    for idx, arr in zip(graph.inputs, arrays, strict=True):
+        shape = graph.tensor(idx).shape
+        n = int(np.prod(shape)) if shape else 1
+        arr = np.asarray(arr)
+        if n == 0 or arr.size % n or arr.size == 0:
+            raise ModelError(f"a calibration array of shape {list(arr.shape)} is neither "
+                             f"one input {idx} of shape {list(shape)} nor a batch of them")
+        per_input.append(list(arr.reshape(-1, *shape)) if arr.size > n else [arr])
+    counts = sorted({len(s) for s in per_input})
+    if len(counts) > 1:
+        raise ModelError(f"the calibration arrays hold different numbers of samples: {counts}")
+    return [list(sample) for sample in zip(*per_input, strict=True)]
+
+
 @attrs.frozen
 class Choice:
     """The chosen parameters and the range measurement behind them."""
