@@ -25,7 +25,8 @@ def _sample():
 
 
 def test_committed_demo_files_are_small():
-    for name in ("digits_cnn.tflite", "digits_cnn_int8.tflite", "digit_input.npy"):
+    for name in ("digits_cnn.tflite", "digits_cnn_int8.tflite", "digit_input.npy",
+                 "digit_calibration.npy"):
         assert (DEMO / name).stat().st_size < 16_000, name
 
 
