@@ -259,3 +259,19 @@ def test_specs_are_checked_by_their_layer_class_at_convert_time(tmp_path):
         convert(graph, {"Conv2D": BadConv, "Elsewhere": Elsewhere})
     with pytest.raises(UnsupportedError, match=r"#1 ADD -> layer NotInstalled: no installed"):
         convert(graph, {"Conv2D": LAYERS["Conv2D"], "Elsewhere": Elsewhere})
+
+
+def test_all_graph_outputs_are_exposed(tmp_path):
+    w = TFLiteWriter()
+    x = w.add_input("x", (1, 4))
+    a = w.add_tensor("a", (1, 4))
+    w.add_op("ADD", [x, w.add_constant("c", np.ones((1, 4), np.float32))], [a])
+    b = w.add_tensor("b", (1, 4))
+    w.add_op("MUL", [a, a], [b])
+    w.mark_output(a)
+    w.mark_output(b)
+    model = convert(read_tflite(_save(w, tmp_path)), LAYERS)
+    assert model.out_idxes == (a, b)
+    # a truncated graph exposes its last layer's outputs, as zkml's converter
+    model = convert(read_tflite(_save(w, tmp_path)), LAYERS, ConvertOptions(end_layer=1))
+    assert model.out_idxes == (a,)

@@ -296,7 +296,13 @@ def _model(graph: TFLiteGraph, ctx: ConvertContext, specs: list[LayerSpec],
     free = {i for i in used if i not in produced and not ctx.is_constant(i)}
     # graph inputs first, in the file's order, then any other free tensor
     inputs = tuple([i for i in graph.inputs if i in free] + sorted(free - set(graph.inputs)))
-    outputs = tuple(specs[-1].out_idxes)
+    # the graph's outputs when the whole graph was converted (zkml's converter exposed
+    # only the last layer's outputs, which is what a truncated graph still gets)
+    whole = options.start_layer == 0 and options.end_layer is None
+    if whole and graph.outputs and all(i in produced for i in graph.outputs):
+        outputs = tuple(graph.outputs)
+    else:
+        outputs = tuple(specs[-1].out_idxes)
     extra: dict[str, Any] = {"commit": options.commit}
     quant = {i: graph.tensor(i).quantization for i in inputs if i < len(graph.tensors)}
     if any(q is not None for q in quant.values()):
