@@ -102,16 +102,29 @@ def choose_parameters(graph: TFLiteGraph, layers: Mapping[str, type[Layer]],
     if not calibration:
         raise ModelError("automatic parameters need at least one calibration input")
 
+    peaks: dict[int, int] = {}
+
     def peak_at(sf: int) -> int:
-        model = convert(graph, layers, attrs.evolve(options, scale_factor=sf))
-        return max_abs_value(model, layers, calibration)
+        if sf not in peaks:
+            model = convert(graph, layers, attrs.evolve(options, scale_factor=sf))
+            peaks[sf] = max_abs_value(model, layers, calibration)
+        return peaks[sf]
+
+    def fits(sf: int) -> bool:
+        return k_for(int(peak_at(sf) * headroom)) <= options.k
 
     sf = options.scale_factor
     if auto_scale:
-        k_limit = options.k
-        sf = 1
-        # peak grows about linearly with sf; double while the next one still fits
-        while sf * 2 <= max_scale_factor and k_for(int(peak_at(sf * 2) * headroom)) <= k_limit:
+        # values grow about linearly with sf: guess from one run at 2^10, then check the
+        # guess and its neighbours with real runs (a few model runs, not one per power)
+        probe = min(2**10, max_scale_factor)
+        per_unit = peak_at(probe) / probe
+        sf = max_scale_factor
+        while sf > 1 and per_unit > 0 and k_for(int(per_unit * sf * headroom)) > options.k:
+            sf //= 2
+        while sf > 1 and not fits(sf):
+            sf //= 2
+        while sf * 2 <= max_scale_factor and fits(sf * 2):
             sf *= 2
     peak = peak_at(sf)
     k = k_for(int(peak * headroom)) if auto_k else options.k
