@@ -111,10 +111,60 @@ class Backend:
     The Plonkish prover and verifier never branch on the backend's name: everything
     scheme-specific (params, commitments, multi-point opening, point encoding) sits
     behind this class.
+
+    The contract is ``docs/backend.md``. Field and point arrays are the engine's
+    (``docs/arith.md``): scalars ``(n, 4)`` Montgomery arrays, points affine ``(n, 2, 4)``
+    arrays (a single point is ``(1, 2, 4)``). Every method below must be overridden.
     """
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    #: the circuit's scalar field, a :class:`zkml_core.arith.field.PrimeField`
+    scalar_field: ClassVar[Any] = None
+    #: the commitment curve, a :class:`zkml_core.arith.curve.Curve`
+    curve: ClassVar[Any] = None
+
+    def setup(self, k: int) -> Any:
+        """New params for circuits of 2^k rows (``params.k == k``)."""
+        raise NotImplementedError
+
+    def params_to_bytes(self, params: Any) -> bytes:
+        """The params in the backend's documented binary format (with a header)."""
+        raise NotImplementedError
+
+    def params_from_bytes(self, data: bytes) -> Any:
+        """Decode and validate params; raises :class:`zkml_core.errors.SerializationError`."""
+        raise NotImplementedError
+
+    def commit(self, params: Any, coeffs: Any, blind: Any) -> Any:
+        """Commitment ``(1, 2, 4)`` to the polynomial with ``(m, 4)`` coefficients, m <= 2^k.
+
+        ``blind`` is a ``(1, 4)`` scalar (the Pedersen blinding for IPA; KZG ignores it).
+        """
+        raise NotImplementedError
+
+    def commit_lagrange(self, params: Any, evals: Any, blind: Any) -> Any:
+        """The same commitment, the polynomial given by its ``(2^k, 4)`` evaluations on the
+        2^k domain (natural order)."""
+        raise NotImplementedError
+
+    def open(self, params: Any, transcript: Any, queries: list) -> None:
+        """Write a multi-point opening proof of ``queries``
+        (:class:`zkml_core.plonk.query.ProverQuery`) to the prover transcript."""
+        raise NotImplementedError
+
+    def verify(self, params: Any, transcript: Any, queries: list) -> bool:
+        """Read the opening proof from the verifier transcript and check it against
+        ``queries`` (:class:`zkml_core.plonk.query.VerifierQuery`, in the prover's order).
+
+        Returns False for a proof that does not verify; malformed bytes raise
+        :class:`zkml_core.errors.SerializationError` from the transcript.
+        """
+        raise NotImplementedError
+
+    def verifier_params(self, params: Any) -> Any:
+        """The part of ``params`` a verifier needs (:meth:`verify` accepts either)."""
+        raise NotImplementedError
 
 
 KINDS: dict[str, type] = {"layer": Layer, "gadget": Gadget, "backend": Backend}

@@ -1,0 +1,150 @@
+"""Blake2b transcript: the documented construction, prover/verifier agreement, validation."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zkml_core.arith.field import BN254_FR, PASTA_FP
+from zkml_core.errors import SerializationError
+from zkml_core.plonk.transcript import ProverTranscript, VerifierTranscript
+
+P = BN254_FR.p
+
+
+def _reference_challenges(ops: list[tuple[str, object]]) -> list[int]:
+    """The construction of the transcript's docstring, written out with hashlib."""
+    h = hashlib.blake2b(digest_size=64, person=b"zkml-transcript")
+    out = []
+    for kind, value in ops:
+        if kind == "scalar":
+            h.update(b"\x02" + (value % P).to_bytes(32, "little"))
+        elif kind == "bytes":
+            h.update(b"\x03" + len(value).to_bytes(8, "little") + value)
+        else:
+            h.update(b"\x00")
+            out.append(int.from_bytes(h.copy().digest(), "little") % P)
+    return out
+
+
+def test_challenges_follow_the_documented_construction():
+    ops = [("bytes", b"vk digest"), ("scalar", 5), ("challenge", None), ("scalar", P + 7),
+           ("challenge", None), ("challenge", None), ("bytes", b""), ("challenge", None)]
+    t = ProverTranscript(BN254_FR, None)
+    got = []
+    for kind, value in ops:
+        if kind == "scalar":
+            t.write_scalar(value)
+        elif kind == "bytes":
+            t.common_bytes(value)
+        else:
+            got.append(t.squeeze_challenge())
+    assert got == _reference_challenges(ops)
+    assert t.proof_bytes() == (5).to_bytes(32, "little") + (7).to_bytes(32, "little")
+    assert all(0 <= c < P for c in got)
+
+
+def test_same_operations_give_the_same_challenges_and_bytes():
+    def run():
+        t = ProverTranscript(BN254_FR, None)
+        t.common_bytes(b"abc")
+        t.write_scalar(123)
+        return t.squeeze_challenge(), t.squeeze_challenge(), t.proof_bytes()
+
+    assert run() == run()
+
+
+def test_operations_are_domain_separated():
+    """A scalar, the same 32 bytes absorbed as bytes, or a different order, all differ."""
+    a = ProverTranscript(BN254_FR, None)
+    a.common_scalar(9)
+    b = ProverTranscript(BN254_FR, None)
+    b.common_bytes((9).to_bytes(32, "little"))
+    c = ProverTranscript(BN254_FR, None)
+    c.write_scalar(9)
+    d = ProverTranscript(BN254_FR, None)
+    d.common_scalar(1)
+    d.common_scalar(2)
+    e = ProverTranscript(BN254_FR, None)
+    e.common_scalar(2)
+    e.common_scalar(1)
+    ca, cb, cc = a.squeeze_challenge(), b.squeeze_challenge(), c.squeeze_challenge()
+    assert ca != cb and ca == cc  # common and written scalars absorb alike
+    assert d.squeeze_challenge() != e.squeeze_challenge()
+    # bytes are length-prefixed: b"ab" + b"c" differs from b"a" + b"bc"
+    f, g = ProverTranscript(BN254_FR, None), ProverTranscript(BN254_FR, None)
+    f.common_bytes(b"ab")
+    f.common_bytes(b"c")
+    g.common_bytes(b"a")
+    g.common_bytes(b"bc")
+    assert f.squeeze_challenge() != g.squeeze_challenge()
+
+
+def test_challenges_are_reduced_mod_the_transcripts_field():
+    t = ProverTranscript(PASTA_FP, None)
+    t.common_scalar(3)
+    h = hashlib.blake2b(digest_size=64, person=b"zkml-transcript")
+    h.update(b"\x02" + (3).to_bytes(32, "little") + b"\x00")
+    assert t.squeeze_challenge() == int.from_bytes(h.digest(), "little") % PASTA_FP.p
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["write", "common", "challenge"]),
+                          st.integers(min_value=0, max_value=P - 1)), max_size=12))
+def test_verifier_reads_what_the_prover_wrote_and_agrees_on_challenges(ops):
+    pt = ProverTranscript(BN254_FR, None)
+    prover_side = []
+    for kind, v in ops:
+        if kind == "write":
+            pt.write_scalar(v)
+        elif kind == "common":
+            pt.common_scalar(v)
+        else:
+            prover_side.append(pt.squeeze_challenge())
+    vt = VerifierTranscript(BN254_FR, None, pt.proof_bytes())
+    verifier_side = []
+    for kind, v in ops:
+        if kind == "write":
+            assert vt.read_scalar() == v
+        elif kind == "common":
+            vt.common_scalar(v)
+        else:
+            verifier_side.append(vt.squeeze_challenge())
+    vt.finish()
+    assert verifier_side == prover_side
+
+
+def test_a_changed_proof_byte_changes_later_challenges():
+    pt = ProverTranscript(BN254_FR, None)
+    pt.write_scalar(1000)
+    c = pt.squeeze_challenge()
+    data = bytearray(pt.proof_bytes())
+    data[3] ^= 1
+    vt = VerifierTranscript(BN254_FR, None, bytes(data))
+    assert vt.read_scalar() != 1000
+    assert vt.squeeze_challenge() != c
+
+
+def test_non_canonical_scalar_is_rejected():
+    for bad in (P, P + 1, 2**256 - 1):
+        vt = VerifierTranscript(BN254_FR, None, bad.to_bytes(32, "little"))
+        with pytest.raises(SerializationError, match="non-canonical scalar"):
+            vt.read_scalar()
+    vt = VerifierTranscript(BN254_FR, None, (P - 1).to_bytes(32, "little"))
+    assert vt.read_scalar() == P - 1
+
+
+def test_truncated_and_trailing_bytes_are_rejected():
+    pt = ProverTranscript(BN254_FR, None)
+    pt.write_scalar(random.randrange(P))
+    data = pt.proof_bytes()
+    with pytest.raises(SerializationError, match="ends early"):
+        VerifierTranscript(BN254_FR, None, data[:-1]).read_scalar()
+    vt = VerifierTranscript(BN254_FR, None, data + b"\x00")
+    vt.read_scalar()
+    with pytest.raises(SerializationError, match="1 trailing bytes"):
+        vt.finish()
