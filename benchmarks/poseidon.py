@@ -3,8 +3,7 @@
 Reports, as one JSON object: seconds to generate each parameter set (pure Python, once
 per process), native permutations per second (Python ints), the gadget's rows per hashed
 field element and the smallest k for committing N values (one message of N field
-elements; the same for the 4- and 6-column layouts), the gate degree of each layout,
-and the seconds to compute the gadget's witness (permutation traces) for N.
+elements) and gate degree for the 4-, 6- and 10-column layouts, and the seconds to compute the gadget's witness (permutation traces) for N.
 
     python benchmarks/poseidon.py --json [--n 10000] [--field bn254]
 """
@@ -16,7 +15,7 @@ import json
 import time
 
 import numpy as np
-from zkml_plugins.gadgets.poseidon.gadget import PoseidonGadget, permutation_trace
+from zkml_plugins.gadgets.poseidon.gadget import PoseidonGadget
 from zkml_plugins.gadgets.poseidon.native import hash_message, permute, permute_t3
 from zkml_plugins.gadgets.poseidon.params import FIELDS, poseidon_params
 
@@ -73,22 +72,24 @@ def main() -> None:
     out["native_hash_n_s"] = round(time.perf_counter() - t0, 3)
 
     gadget = PoseidonGadget(args.field)
-    out["rows_per_permutation"] = gadget.rows_per_permutation
-    for ncols in (4, 6):
+    for ncols in (4, 6, 10):
         circuit = CommitCircuit(gadget, values, ncols)
         rows, k = rows_needed(circuit)
         cs, _ = configure(circuit)
-        out[f"gate_degree_{ncols}_columns"] = cs.degree()
-    out["rows_n"] = rows
-    out["rows_per_element"] = round((rows - args.n) / args.n, 2)  # minus the input column rows
-    out["smallest_k_n"] = k
+        out[f"{ncols}_columns"] = {
+            "gate_degree": cs.degree(),
+            "rows_per_permutation": gadget.rows_per_permutation,
+            "rows_n": rows,
+            "rows_per_element": round((rows - args.n) / args.n, 2),  # minus the input rows
+            "smallest_k_n": k,
+        }
 
     # the gadget's witness is one permutation trace per absorbed block (Python ints)
     words = [int(v) % prm.p for v in values] + [0] * (args.n % 2)
     t0 = time.perf_counter()
     state = [0, 0, args.n << 64]
     for i in range(0, len(words), 2):
-        trace = permutation_trace(prm, [state[0] + words[i], state[1] + words[i + 1], state[2]])
+        trace = gadget.trace([state[0] + words[i], state[1] + words[i + 1], state[2]])
         state = trace[-1][:3]
     out["gadget_witness_n_s"] = round(time.perf_counter() - t0, 3)
     assert state[0] == expected

@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from poseidon_fields import FIELD_OBJS
-from zkml_plugins.gadgets.poseidon.gadget import FULL, PARTIAL2, PoseidonGadget
+from zkml_plugins.gadgets.poseidon.gadget import PoseidonGadget
 from zkml_plugins.gadgets.poseidon.native import hash_message, hash_zkml_compat
 from zkml_plugins.gadgets.poseidon.params import FIELDS, poseidon_params
+from zkml_plugins.gadgets.poseidon.rows import FULL, PARTIAL
 
 from zkml_core.dev.mock import MockProver
 from zkml_core.plonk.circuit import rows_needed
@@ -66,7 +67,7 @@ def bump(col_index, row):
     return tamper
 
 
-@pytest.mark.parametrize("ncols", [4, 6])
+@pytest.mark.parametrize("ncols", [4, 6, 8, 10, 21])
 @pytest.mark.parametrize("field,length", [("bn254", 2), ("pallas", 3), ("bn254", 5)])
 def test_honest_hashes_match_native(field, length, ncols):
     gadget = PoseidonGadget(field)
@@ -78,7 +79,10 @@ def test_honest_hashes_match_native(field, length, ncols):
     prover = mock(circuit, expected, field)
     assert prover.verify() == []
     assert FIELD_OBJS[field].to_ints(circuit.out.values) == expected
-    assert prover.cs.degree() == (4 if ncols == 6 else 6)
+    assert prover.cs.degree() == (6 if ncols == 4 else 4)
+    # k partial rounds a row: R_F full rows, ceil(R_P / k) partial rows, the output row
+    k = 2 if ncols == 4 else min((ncols - 2) // 2, 8)
+    assert gadget.rows_per_permutation == 8 + -(-prm.r_p // k) + 1
 
 
 def test_field_valued_messages_and_wrong_public_hash():
@@ -90,7 +94,7 @@ def test_field_valued_messages_and_wrong_public_hash():
     assert [f.kind for f in fails] == ["instance"]
 
 
-@pytest.mark.parametrize("ncols", [4, 6])
+@pytest.mark.parametrize("ncols", [4, 6, 8])
 def test_zkml_compat_mode_matches_native(ncols):
     gadget = PoseidonGadget("bn254", 56, mds_skip=0)
     prm = poseidon_params("bn254", 56, mds_skip=0)
@@ -109,18 +113,23 @@ def used_cells(gadget, start, blocks):
     for b in range(blocks):
         base = start + b * P
         cells += [(c, base + r) for r in range(P) for c in range(3)]
-        for r, (g, _) in enumerate(gadget.layout):
-            if g == PARTIAL2:
-                cells += [(c, base + r) for c in ((3, 4, 5) if low else (3,))]
-            elif low:
-                cells += [(c, base + r) for c in ((3, 4, 5) if g == FULL else (4,))]
+        for r, (kind, _, n) in enumerate(gadget.plan):
+            if low:
+                helpers = 3 if kind == FULL else 2 * n - 1
+            else:
+                helpers = 1 if kind == PARTIAL and n == 2 else 0
+            cells += [(3 + c, base + r) for c in range(helpers)]
         if b:
             cells += [(3, base - 1), (4, base - 1)] if low else [(3, base - 1), (3, base)]
     return cells
 
 
-@pytest.mark.parametrize("ncols", [4, 6])
-@pytest.mark.parametrize("field,length", [("bn254", 2), ("pallas", 4)])
+# single-block cases check every cell (BN254: odd R_P, a 1-round row with 4 columns;
+# Pallas with 9 columns: 3 rounds a row and a 2-round last partial row); two-block cases
+# check the seam between the blocks and a third of the helper cells
+@pytest.mark.parametrize("field,length,ncols", [
+    ("bn254", 2, 4), ("bn254", 2, 6), ("pallas", 1, 9), ("pallas", 4, 4), ("pallas", 4, 9),
+])
 def test_changing_any_state_cell_is_rejected(field, length, ncols):
     gadget = PoseidonGadget(field)
     messages = [list(range(1, length + 1))]
@@ -131,7 +140,7 @@ def test_changing_any_state_cell_is_rejected(field, length, ncols):
     start = length  # the inputs region holds the words on rows 0 .. length - 1
     blocks = -(-length // 2)
     cells = used_cells(gadget, start, blocks)
-    assert len(cells) > 3 * 37 * blocks
+    assert len(cells) > 3 * gadget.rows_per_permutation * blocks
     if blocks > 1:  # block 0 alone is the single-block case: check the seam and helper cells
         seam = start + gadget.rows_per_permutation
         cells = [(c, r) for c, r in cells if (c >= 3 and r % 3 == 0) or abs(r - seam) <= 2]
@@ -144,7 +153,7 @@ def test_tampered_message_word_is_rejected():
     gadget = PoseidonGadget("bn254")
     messages = [[1, 2, 3]]
     expected = [hash_message(poseidon_params("bn254"), messages[0])]
-    for row in range(3):  # the input column (advice 6)
+    for row in range(3):  # the input column (the last advice column)
         fails = mock(HashCircuit(gadget, messages, tamper=bump(6, row)), expected, "bn254").verify()
         assert fails and {f.kind for f in fails} <= {"copy", "instance", "gate"}
 

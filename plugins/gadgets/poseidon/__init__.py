@@ -3,6 +3,7 @@
 - :mod:`.params`: parameter sets and constant generation.
 - :mod:`.native`: the permutation and sponge over Python ints.
 - :mod:`.batch`: the same over field arrays, many messages at once.
+- :mod:`.rows`: rows of a permutation and the affine algebra of partial-round rows.
 - :mod:`.gadget`: :class:`PoseidonGadget`, the sponge as custom gates.
 
 Registered as the gadget ``poseidon``. ``PoseidonGadget()`` is the BN254 Fr instance;

@@ -1,36 +1,30 @@
 """The Poseidon sponge as a circuit: rounds as custom gates, constants in fixed columns.
 
-Columns: the state words ``s0, s1, s2`` and helpers are the first advice columns handed
-to :meth:`PoseidonGadget.configure`; six fixed columns hold round constants (``rc_a``:
-the row's round, ``rc_b``: the second round of a double-partial row); four selectors
-choose the gate of each row. M is the MDS matrix. Two layouts, chosen by the number of
-columns given:
+Columns: the state words ``s0, s1, s2`` and helper cells are the first advice columns
+handed to :meth:`PoseidonGadget.configure`; fixed columns hold each row's constants; one
+selector per gate. M is the MDS matrix. Rows (:func:`.rows.row_plan`): one full round a
+row, ``k`` partial rounds a row, then the output row. Two layouts, chosen by the number
+of columns given:
 
-- 4 columns ``s0 s1 s2 aux`` (gate degree 6, x^5 times a selector);
-- 6 or more: ``s0 s1 s2 aux e1 e2`` (gate degree 4): every S-box input's square is a
-  witness cell, ``x^5 = (x^2)^2 * x``, so the circuit's quotient needs half the
-  extended domain of the degree-6 layout. Full rows keep the squares of the three
-  S-box inputs in ``aux e1 e2``.
+- **4 columns** ``s0 s1 s2 aux``, gate degree 6 (x^5 times a selector), ``k = 2``:
+  ``full``: ``next = M (cur + rc)^5``; two partial rounds (as halo2's Pow5 chip):
+  ``aux = (s0 + rc_a0)^5``, ``mid = M (aux, s1 + rc_a1, s2 + rc_a2)``,
+  ``M^-1 next = ((mid0 + rc_b0)^5, mid1 + rc_b1, mid2 + rc_b2)``; a single partial
+  round when R_P is odd (BN254's 57).
+- **6 or more columns** ``s0 s1 s2 h1 h2 ...``, gate degree 4: every S-box input's
+  square is a cell and ``x^5 = (x^2)^2 x``, so the quotient needs half the extended
+  domain of the degree-6 layout. Full rows keep the three squares in ``h1 h2 h3``.
+  A partial row holds ``k = (columns - 2) // 2`` rounds (at most :data:`MAX_K`) with the
+  helper cells ``[q_1, x_1, ..., q_k]`` of :class:`.rows.PartialRowAlgebra`; each S-box
+  input is an affine function of the row's cells with a per-row constant (fixed).
 
-One permutation takes ``R_F + ceil(R_P / 2)`` rows, each gate relating a row's state to
-the next row's:
-
-- ``full``: ``next = M (cur + rc_a)^5`` (S-box on every word);
-- ``partial2`` (two partial rounds a row, as halo2's Pow5 chip): ``aux = (s0 + rc_a0)^5``,
-  ``mid = M (aux, s1 + rc_a1, s2 + rc_a2)``, and
-  ``M^-1 next = ((mid0 + rc_b0)^5, mid1 + rc_b1, mid2 + rc_b2)``; in the 6-column
-  layout ``e1 = (s0 + rc_a0)^2`` and ``e2 = (mid0 + rc_b0)^2``;
-- ``partial1``: one partial round (``e1`` its square), used once when R_P is odd
-  (BN254's 57).
-
-The row after the last round holds the permutation's output. Sponge (see
-:mod:`.native` for the exact padding and domain tags): the first block's two words and
-the capacity tag are the first row's state (copy constraints to the message cells and
-to the constants column); every later block is absorbed by ``absorb`` on the previous
-output row: ``next = cur + (w0, w1, 0)``, where the words ``w0, w1`` are copies of the
-message words in ``aux`` of the output row and of the next row (4 columns) or in
-``aux`` and ``e1`` of the output row (6 columns). Zero padding words are copies of the
-constant 0; in zkml mode the padding words are copies of the blinding cell.
+Sponge (see :mod:`.native` for the exact padding and domain tags): the first block's two
+words and the capacity tag are the first row's state (copy constraints to the message
+cells and to the constants column); every later block is absorbed by ``absorb`` on the
+previous output row: ``next = cur + (w0, w1, 0)``, where ``w0, w1`` are copies of the
+message words in ``aux`` of the output row and of the next row (4 columns) or in ``h1``
+and ``h2`` of the output row. Zero padding words are copies of the constant 0; in zkml
+mode the padding words are copies of the blinding cell.
 """
 
 from __future__ import annotations
@@ -41,68 +35,21 @@ from typing import Any, ClassVar
 
 import numpy as np
 from zkml_plugins.gadgets.poseidon.native import ZKML_L, pad_constant_length
-from zkml_plugins.gadgets.poseidon.params import PoseidonParams, poseidon_params
+from zkml_plugins.gadgets.poseidon.params import poseidon_params
+from zkml_plugins.gadgets.poseidon.rows import FULL, PARTIAL, PartialRowAlgebra, row_plan
 
 from zkml_core.errors import CircuitError
 from zkml_core.interfaces import Gadget
 from zkml_core.plonk.layouter import Assigned, Cells
 
-FULL, PARTIAL2, PARTIAL1 = "full", "partial2", "partial1"
+#: most partial rounds on one row of the degree-4 layout
+MAX_K = 8
 
 
-def round_layout(params: PoseidonParams) -> list[tuple[str, int]]:
-    """One ``(gate, first round)`` per row of a permutation."""
-    half = params.r_f // 2
-    rows = [(FULL, r) for r in range(half)]
-    r = half
-    while r + 1 < half + params.r_p:
-        rows.append((PARTIAL2, r))
-        r += 2
-    if r < half + params.r_p:
-        rows.append((PARTIAL1, r))
-    rows += [(FULL, r) for r in range(half + params.r_p, params.rounds)]
-    return rows
-
-
-def permutation_trace(params: PoseidonParams, state: list[int]) -> list[list[int]]:
-    """The ``(s0, s1, s2, aux, e1, e2)`` rows of one permutation of ``state`` in the
-    6-column layout (the 4-column layout uses the first four), output row last.
-
-    Width 3, written out (this is the witness hot path)."""
-    p = params.p
-    (m00, m01, m02), (m10, m11, m12), (m20, m21, m22) = params.mds
-    rc = params.round_constants
-    a, b, c = (v % p for v in state)
-    rows = []
-    for gate, r in round_layout(params):
-        ra, rb, rc_ = rc[r]
-        u0, u1, u2 = (a + ra) % p, (b + rb) % p, (c + rc_) % p
-        sq0 = u0 * u0 % p
-        x0 = sq0 * sq0 % p * u0 % p
-        if gate == FULL:
-            sq1, sq2 = u1 * u1 % p, u2 * u2 % p
-            x1, x2 = sq1 * sq1 % p * u1, sq2 * sq2 % p * u2
-            rows.append([a, b, c, sq0, sq1, sq2])
-        else:
-            x1, x2 = u1, u2
-        # the first (or only) partial round's output, or the full round's
-        a2 = (m00 * x0 + m01 * x1 + m02 * x2) % p
-        b2 = (m10 * x0 + m11 * x1 + m12 * x2) % p
-        c2 = (m20 * x0 + m21 * x1 + m22 * x2) % p
-        if gate == PARTIAL2:
-            sa, sb, sc = rc[r + 1]
-            v0, v1, v2 = (a2 + sa) % p, b2 + sb, c2 + sc
-            sqv = v0 * v0 % p
-            y0 = sqv * sqv % p * v0
-            rows.append([a, b, c, x0, sq0, sqv])
-            a2 = (m00 * y0 + m01 * v1 + m02 * v2) % p
-            b2 = (m10 * y0 + m11 * v1 + m12 * v2) % p
-            c2 = (m20 * y0 + m21 * v1 + m22 * v2) % p
-        elif gate == PARTIAL1:
-            rows.append([a, b, c, 0, sq0, 0])
-        a, b, c = a2, b2, c2
-    rows.append([a, b, c, 0, 0, 0])
-    return rows
+def _lin(coeffs: Any, terms: list[Any]) -> Any:
+    """``sum(c * t)`` over the non-zero coefficients (a flat expression)."""
+    parts = [c * e for c, e in zip(coeffs, terms, strict=True) if c]
+    return functools.reduce(operator.add, parts)
 
 
 class PoseidonGadget(Gadget):
@@ -117,85 +64,103 @@ class PoseidonGadget(Gadget):
 
     def __init__(self, field: str = "bn254", r_p: int | None = None, mds_skip: int | None = None):
         self.params = poseidon_params(field, r_p, mds_skip=mds_skip)
-        self.layout = round_layout(self.params)
 
     @property
     def rows_per_permutation(self) -> int:
         """Rows of one absorbed block: the rounds plus the output row."""
-        return len(self.layout) + 1
+        return len(self.plan) + 1
 
     def configure(self, cs: Any, columns: Any) -> None:
         columns = list(columns)
         if len(columns) < 4:
             raise CircuitError(
-                f"the Poseidon gadget needs 4 advice columns (6 for degree-4 gates), got "
-                f"{len(columns)}; configure the circuit with more columns"
+                f"the Poseidon gadget needs 4 advice columns (6 or more for degree-4 gates), "
+                f"got {len(columns)}; configure the circuit with more columns"
             )
+        prm = self.params
         self.low_degree = len(columns) >= 6
-        self.columns = columns[:6] if self.low_degree else columns[:4]
-        self.state = self.columns[:3]
-        self.aux = self.columns[3]
+        if self.low_degree:
+            self.k = max(2, min((len(columns) - 2) // 2, MAX_K, prm.r_p))
+            self.columns = columns[: 3 + max(3, 2 * self.k - 1)]
+        else:
+            self.k = 2
+            self.columns = columns[:4]
+        self.plan = row_plan(prm, self.k)
+        self.algebra = {n: PartialRowAlgebra(prm, n) for _, _, n in self.plan if self.low_degree}
         for col in self.columns:
             cs.enable_equality(col)
-        self.rc_a = [cs.fixed_column(f"poseidon_rc_a{i}") for i in range(3)]
-        self.rc_b = [cs.fixed_column(f"poseidon_rc_b{i}") for i in range(3)]
-        self.q = {g: cs.selector(f"poseidon_{g}") for g in (FULL, PARTIAL2, PARTIAL1, "absorb")}
+        self.fixed = [cs.fixed_column(f"poseidon_c{i}") for i in range(max(6, self.k + 3))]
+        gates = [FULL] + sorted({f"{PARTIAL}{n}" for kind, _, n in self.plan if kind == PARTIAL})
+        self.q = {g: cs.selector(f"poseidon_{g}") for g in gates + ["absorb"]}
         if not cs.constants:
             cs.enable_constant(cs.fixed_column("constants"))
 
-        m, minv = self.params.mds, self.params.mds_inv
-        s = [c.cur() for c in self.state]
-        nxt = [c.next() for c in self.state]
-        rca = [c.cur() for c in self.rc_a]
-        rcb = [c.cur() for c in self.rc_b]
-        helper = [c.cur() for c in self.columns[3:]]  # aux (, e1, e2)
-        aux = helper[0]
+        m = prm.mds
+        s = [c.cur() for c in self.columns[:3]]
+        nxt = [c.next() for c in self.columns[:3]]
+        h = [c.cur() for c in self.columns[3:]]
+        f = [c.cur() for c in self.fixed]
+        u = [s[j] + f[j] for j in range(3)]  # full rows: the S-box inputs
 
-        def lin(mat_row: tuple[int, ...], words: list[Any]) -> Any:
-            return functools.reduce(operator.add, (c * w for c, w in zip(mat_row, words, strict=True)))
-
-        def pow5(u: Any, square: Any | None) -> Any:
-            return u ** 5 if square is None else square * square * u
-
-        low = self.low_degree
         q = self.q[FULL].cur()
-        inputs = [s[j] + rca[j] for j in range(3)]
-        squares = helper if low else [None] * 3
-        constraints = [(f"s{i}", q * (nxt[i] - lin(m[i], [pow5(u, sq) for u, sq in zip(inputs, squares, strict=True)])))
-                       for i in range(3)]
-        if low:
-            constraints += [(f"square{j}", q * (squares[j] - inputs[j] * inputs[j])) for j in range(3)]
-        cs.create_gate("poseidon full round", constraints)
+        if self.low_degree:
+            x5 = [h[j] * h[j] * u[j] for j in range(3)]
+            squares = [(f"square{j}", q * (h[j] - u[j] * u[j])) for j in range(3)]
+        else:
+            x5, squares = [u[j] ** 5 for j in range(3)], []
+        cs.create_gate("poseidon full round",
+                       [(f"s{i}", q * (nxt[i] - _lin(m[i], x5))) for i in range(3)] + squares)
 
-        q = self.q[PARTIAL2].cur()
-        sq_a, sq_b = (helper[1], helper[2]) if low else (None, None)
-        mid = [lin(m[i], [aux, s[1] + rca[1], s[2] + rca[2]]) for i in range(3)]
-        back = [lin(minv[i], nxt) for i in range(3)]
-        constraints = [
-            ("sbox", q * (pow5(inputs[0], sq_a) - aux)),
-            ("s0", q * (pow5(mid[0] + rcb[0], sq_b) - back[0])),
-            ("s1", q * (mid[1] + rcb[1] - back[1])),
-            ("s2", q * (mid[2] + rcb[2] - back[2])),
-        ]
-        if low:
-            constraints += [("square a", q * (sq_a - inputs[0] * inputs[0])),
-                            ("square b", q * (sq_b - (mid[0] + rcb[0]) * (mid[0] + rcb[0])))]
-        cs.create_gate("poseidon partial rounds", constraints)
-
-        q = self.q[PARTIAL1].cur()
-        words = [pow5(inputs[0], sq_a), inputs[1], inputs[2]]
-        constraints = [(f"s{i}", q * (nxt[i] - lin(m[i], words))) for i in range(3)]
-        if low:
-            constraints.append(("square", q * (sq_a - inputs[0] * inputs[0])))
-        cs.create_gate("poseidon partial round", constraints)
+        for gate in gates[1:]:
+            n = int(gate[len(PARTIAL):])
+            q = self.q[gate].cur()
+            if self.low_degree:
+                constraints = self._partial_constraints(self.algebra[n], s, nxt, h, f)
+            else:
+                constraints = self._pow5_partial_constraints(n, s, nxt, h[0], f)
+            cs.create_gate(f"poseidon {n} partial round{'s' if n > 1 else ''}",
+                           [(name, q * e) for name, e in constraints])
 
         q = self.q["absorb"].cur()
-        w1 = helper[1] if low else self.aux.next()
+        w0, w1 = (h[0], h[1]) if self.low_degree else (h[0], self.columns[3].next())
         cs.create_gate("poseidon absorb", [
-            ("s0", q * (nxt[0] - s[0] - aux)),
+            ("s0", q * (nxt[0] - s[0] - w0)),
             ("s1", q * (nxt[1] - s[1] - w1)),
             ("s2", q * (nxt[2] - s[2])),
         ])
+
+    def _partial_constraints(self, alg: PartialRowAlgebra, s: list, nxt: list, h: list,
+                             f: list) -> list[tuple[str, Any]]:
+        """Degree-3 expressions (times the selector: 4) of one partial row, n rounds."""
+        n, m = alg.k, self.params.mds
+        variables = s + [h[2 * j + 1] for j in range(n - 1)]  # s0..s2, x_1..x_{n-1}
+        out = []
+        for j in range(n):
+            uj = _lin(alg.u[j], variables) + f[j]
+            out.append((f"square{j + 1}", h[2 * j] - uj * uj))
+            if j < n - 1:
+                out.append((f"sbox{j + 1}", h[2 * j + 1] - h[2 * j] * h[2 * j] * uj))
+        last = h[2 * (n - 1)] * h[2 * (n - 1)] * uj
+        for i in range(3):
+            out.append((f"s{i}", nxt[i] - (m[i][0] * last + _lin(alg.next[i], variables) + f[n + i])))
+        return out
+
+    def _pow5_partial_constraints(self, n: int, s: list, nxt: list, aux: Any,
+                                  f: list) -> list[tuple[str, Any]]:
+        """The degree-5 expressions of the 4-column layout (1 or 2 rounds a row)."""
+        m, minv = self.params.mds, self.params.mds_inv
+        u0 = s[0] + f[0]
+        if n == 1:
+            words = [u0 ** 5, s[1] + f[1], s[2] + f[2]]
+            return [(f"s{i}", nxt[i] - _lin(m[i], words)) for i in range(3)]
+        mid = [_lin(m[i], [aux, s[1] + f[1], s[2] + f[2]]) for i in range(3)]
+        back = [_lin(minv[i], nxt) for i in range(3)]
+        return [
+            ("sbox", u0 ** 5 - aux),
+            ("s0", (mid[0] + f[3]) ** 5 - back[0]),
+            ("s1", mid[1] + f[4] - back[1]),
+            ("s2", mid[2] + f[5] - back[2]),
+        ]
 
     def word_positions(self, blocks: int) -> tuple[np.ndarray, np.ndarray]:
         """(row offset from the message's first row, column index) of each absorbed word."""
@@ -205,13 +170,73 @@ class PoseidonGadget(Gadget):
         cols = np.empty(2 * blocks, dtype=np.int64)
         rows[0:2], cols[0:2] = 0, (0, 1)
         if blocks > 1:
-            if self.low_degree:  # both words on the previous output row: aux, e1
+            if self.low_degree:  # both words on the previous output row: h1, h2
                 rows[2::2], rows[3::2] = starts[1:] - 1, starts[1:] - 1
                 cols[2::2], cols[3::2] = 3, 4
             else:  # aux of the previous output row and of the block's first row
                 rows[2::2], rows[3::2] = starts[1:] - 1, starts[1:]
                 cols[2:] = 3
         return rows, cols
+
+    def trace(self, state: list[int]) -> list[list[int]]:
+        """The witness rows (one per column of this layout) of one permutation of
+        ``state``, output row last. Width 3 written out: this is the witness hot path."""
+        p = self.params.p
+        m = self.params.mds
+        (m00, m01, m02), (m10, m11, m12), (m20, m21, m22) = m
+        rc = self.params.round_constants
+        width = len(self.columns)
+        a, b, c = (v % p for v in state)
+        rows = []
+        for kind, r, n in self.plan:
+            if kind == FULL:
+                r0, r1, r2 = rc[r]
+                u0, u1, u2 = (a + r0) % p, (b + r1) % p, (c + r2) % p
+                q0, q1, q2 = u0 * u0 % p, u1 * u1 % p, u2 * u2 % p
+                x0, x1, x2 = q0 * q0 % p * u0, q1 * q1 % p * u1, q2 * q2 % p * u2
+                helpers = [q0, q1, q2] if self.low_degree else [0]
+                nxt = [(m00 * x0 + m01 * x1 + m02 * x2) % p, (m10 * x0 + m11 * x1 + m12 * x2) % p,
+                       (m20 * x0 + m21 * x1 + m22 * x2) % p]
+            elif self.low_degree:
+                helpers, nxt = self.algebra[n].witness([a, b, c], r)
+            else:
+                helpers, nxt = self._pow5_partial_witness([a, b, c], r, n)
+            rows.append([a, b, c] + helpers + [0] * (width - 3 - len(helpers)))
+            a, b, c = nxt
+        rows.append([a, b, c] + [0] * (width - 3))
+        return rows
+
+    def _pow5_partial_witness(self, x: list[int], r: int, n: int) -> tuple[list[int], list[int]]:
+        p, m, rc = self.params.p, self.params.mds, self.params.round_constants
+        aux = 0
+        for j in range(n):
+            w = [(x[i] + rc[r + j][i]) % p for i in range(3)]
+            w[0] = pow(w[0], 5, p)
+            if j == 0:
+                aux = w[0] if n == 2 else 0
+            x = [sum(a * b for a, b in zip(row, w, strict=True)) % p for row in m]
+        return [aux], x
+
+    def fixed_pattern(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The fixed values ``(P, columns)`` and each selector's row offsets of one
+        permutation block (the same for every block)."""
+        P, rc = self.rows_per_permutation, self.params.round_constants
+        values = np.zeros((P, len(self.fixed)), dtype=object)
+        offsets: dict[str, list[int]] = {g: [] for g in self.q}
+        for row, (kind, r, n) in enumerate(self.plan):
+            if kind == FULL:
+                values[row, :3] = rc[r]
+                offsets[FULL].append(row)
+                continue
+            offsets[f"{PARTIAL}{n}"].append(row)
+            if self.low_degree:
+                cs, ds = self.algebra[n].constants(r)
+                values[row, : n + 3] = cs + ds
+            else:
+                values[row, :3] = rc[r]
+                if n == 2:
+                    values[row, 3:6] = rc[r + 1]
+        return values, {g: np.array(o, dtype=np.int64) for g, o in offsets.items()}
 
     # ---- assignment --------------------------------------------------------------
     def _message_ints(self, layouter: Any, message: Assigned, n: int, length: int) -> list[list[int]]:
@@ -275,9 +300,9 @@ class PoseidonGadget(Gadget):
                 state = [0, 0, cap]
                 for k in range(blocks):
                     state = [(state[0] + words[2 * k]) % p, (state[1] + words[2 * k + 1]) % p, state[2]]
-                    trace = permutation_trace(self.params, state)
+                    trace = self.trace(state)
                     base = i * height + k * P
-                    witness[base:base + P] = [row[:width] for row in trace]
+                    witness[base:base + P] = trace
                     state = trace[-1][:3]
                 for j in range(2, total):  # later blocks' words (block 0 is the state)
                     witness[i * height + w_rows[j], w_cols[j]] = words[j]
@@ -305,21 +330,13 @@ class PoseidonGadget(Gadget):
         return result[0] if single else result
 
     def _assign_fixed(self, region: Any, n: int, blocks: int) -> None:
-        """Round constants and selectors, the same pattern for every block."""
-        rc = self.params.round_constants
+        """Row constants and selectors, the same pattern for every block."""
         P = self.rows_per_permutation
-        rca = np.zeros((P, 3), dtype=object)
-        rcb = np.zeros((P, 3), dtype=object)
-        for row, (gate, r) in enumerate(self.layout):
-            rca[row] = rc[r]
-            if gate == PARTIAL2:
-                rcb[row] = rc[r + 1]
+        values, offsets = self.fixed_pattern()
         reps = n * blocks
-        region.assign_fixed(self.rc_a, 0, np.tile(rca, (reps, 1)))
-        region.assign_fixed(self.rc_b, 0, np.tile(rcb, (reps, 1)))
+        region.assign_fixed(self.fixed, 0, np.tile(values, (reps, 1)))
         block_starts = np.arange(reps) * P
-        for gate in (FULL, PARTIAL2, PARTIAL1):
-            offs = np.array([row for row, (g, _) in enumerate(self.layout) if g == gate], dtype=np.int64)
+        for gate, offs in offsets.items():
             if offs.size:
                 region.enable_selector(self.q[gate], (block_starts[:, None] + offs[None, :]).reshape(-1))
         absorb = np.array([b * P + P - 1 for b in range(reps) if (b + 1) % blocks], dtype=np.int64)
