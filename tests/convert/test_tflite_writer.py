@@ -389,3 +389,24 @@ def test_int8_shape_ops(data):
         np.testing.assert_array_equal(g, want, err_msg=op)
     # MEAN requantises to its own output scale: one rounding
     assert_within_steps(got[-1], q_mean, want_mean, 1.0, "MEAN")
+
+
+def test_writer_rejects_unknown_ops_options_and_indices():
+    import pytest
+
+    w = TFLiteWriter()
+    x = w.add_input("x", (1, 2))
+    with pytest.raises(ValueError, match="unknown TFLite builtin operator"):
+        w.add_op("NOT_AN_OP", [x], [x])
+    with pytest.raises(ValueError, match=r"indices \[5\] out of range"):
+        w.add_op("RELU", [x], [5])
+    with pytest.raises(ValueError, match="no tensor 3"):
+        w.mark_output(3)
+    w.add_op("RELU", [x], [x], bogus=1)
+    with pytest.raises(ValueError, match="takes no builtin options"):
+        w.to_bytes()
+    w2 = TFLiteWriter()
+    x2 = w2.add_input("x", (1, 2))
+    w2.add_op("SOFTMAX", [x2], [x2], bogus=1)
+    with pytest.raises(ValueError, match="SoftmaxOptions has no field 'bogus'"):
+        w2.to_bytes()

@@ -122,11 +122,19 @@ class TFLiteWriter:
         """Add a builtin operator; -1 in ``inputs`` marks an omitted optional input."""
         if op not in schema.BUILTIN_OPS:
             raise ValueError(f"unknown TFLite builtin operator {op!r}")
+        n = len(self.tensors)
+        bad = [i for i in inputs if not -1 <= i < n] + [i for i in outputs if not 0 <= i < n]
+        if bad:
+            raise ValueError(f"{op}: tensor indices {bad} out of range (0..{n - 1}, or -1 "
+                             "for an omitted optional input)")
         merged = {**_DEFAULT_OPTIONS.get(op, {}), **options}
         self.ops.append(_Op(op, list(inputs), list(outputs), merged, version))
         return len(self.ops) - 1
 
     def mark_output(self, index: int) -> None:
+        """Make tensor ``index`` a graph output."""
+        if not 0 <= index < len(self.tensors):
+            raise ValueError(f"no tensor {index} to mark as an output")
         self.outputs.append(index)
 
     # -- serialisation ----------------------------------------------------------------
