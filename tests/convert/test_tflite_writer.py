@@ -10,6 +10,7 @@ use fixed-point exp and LUTs: two steps).
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import tflite_refs as ref
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -392,7 +393,6 @@ def test_int8_shape_ops(data):
 
 
 def test_writer_rejects_unknown_ops_options_and_indices():
-    import pytest
 
     w = TFLiteWriter()
     x = w.add_input("x", (1, 2))
