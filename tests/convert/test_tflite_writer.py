@@ -393,7 +393,6 @@ def test_int8_shape_ops(data):
 
 
 def test_writer_rejects_unknown_ops_options_and_indices():
-
     w = TFLiteWriter()
     x = w.add_input("x", (1, 2))
     with pytest.raises(ValueError, match="unknown TFLite builtin operator"):
