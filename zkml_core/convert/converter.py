@@ -56,6 +56,15 @@ ACTIVATION_CODES = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3, "TANH":
 _UNSCALED_TYPES = ("INT8", "UINT8", "INT16", "INT32", "INT64")
 
 
+class OpNotSupported(UnsupportedError):
+    """A layer cannot convert this variant of an op (raised through ``ctx.unsupported``)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        #: the short reason, e.g. "SAME padding is not supported"
+        self.reason = reason
+
+
 def _stored_shape(shape: Sequence[int]) -> tuple[int, ...]:
     return tuple(int(d) for d in shape) or (1,)  # a stored scalar becomes [1], as in zkml
 
@@ -122,8 +131,9 @@ class ConvertContext:
 
     def unsupported(self, op: TFLiteOperator, what: str) -> UnsupportedError:
         """The error to raise for an op variant the layer cannot convert."""
-        return UnsupportedError(f"{self.graph.source}: operator #{op.index} {op.op}: {what} "
-                                "is not supported by the installed layer plugins")
+        reason = f"{what} is not supported by the installed layer plugins"
+        return OpNotSupported(f"{self.graph.source}: operator #{op.index} {op.op}: {reason}",
+                              reason)
 
     # -- specs ----------------------------------------------------------------------------
 
@@ -245,7 +255,7 @@ def convert(graph: TFLiteGraph, layers: Mapping[str, type[Layer]] | Iterable[typ
                 failed.append((op.index, key, f"{cls.name} has no from_tflite"))
                 converted = []
             except UnsupportedError as exc:
-                failed.append((op.index, key, str(exc)))
+                failed.append((op.index, key, getattr(exc, "reason", str(exc))))
                 converted = []
             except ZkmlError as exc:
                 raise type(exc)(f"{graph.source}: operator #{op.index} {op.op}: {exc}") from exc
