@@ -275,3 +275,24 @@ def test_all_graph_outputs_are_exposed(tmp_path):
     # a truncated graph exposes its last layer's outputs, as zkml's converter
     model = convert(read_tflite(_save(w, tmp_path)), LAYERS, ConvertOptions(end_layer=1))
     assert model.out_idxes == (a,)
+
+
+def test_commit_groups_and_constant_only_graphs(tmp_path):
+    w = TFLiteWriter()
+    x = w.add_input("x", (1, 3))
+    c = w.add_constant("c", np.array([[1.0, 2.0, 3.0]], np.float32))
+    y = w.add_tensor("y", (1, 3))
+    w.add_op("ADD", [x, c], [y])
+    w.mark_output(y)
+    model = convert(read_tflite(_save(w, tmp_path)), LAYERS, ConvertOptions(commit=True))
+    # zkml's --commit: weights and inputs committed before, outputs after
+    assert model.commit_before == [[c], [x]] and model.commit_after == [[y]]
+    assert model.extra["commit"] is True
+
+    w = TFLiteWriter()
+    h = w.add_constant("h", np.ones(3, np.float16))
+    f = w.add_tensor("f", (3,))
+    w.add_op("DEQUANTIZE", [h], [f])
+    w.mark_output(f)
+    with pytest.raises(ModelError, match="only compute constants"):
+        convert(read_tflite(_save(w, tmp_path)), LAYERS)

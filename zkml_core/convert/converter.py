@@ -222,7 +222,8 @@ def _as_specs(result: Any, cls: type, op: TFLiteOperator) -> list[LayerSpec] | N
 
 def convert(graph: TFLiteGraph, layers: Mapping[str, type[Layer]] | Iterable[type[Layer]],
             options: ConvertOptions | None = None) -> Model:
-    """Convert a float TFLite graph to a zkml Model with the given layer classes.
+    """Convert a TFLite graph to a zkml Model with the given layer classes (see the
+    module docstring for float and quantised models).
 
     Raises one UnsupportedError listing every operator no layer converts.
     """
@@ -271,6 +272,9 @@ def convert(graph: TFLiteGraph, layers: Mapping[str, type[Layer]] | Iterable[typ
         listed = "; ".join(f"#{i} {name}: {why}" for i, name, why in failed)
         raise UnsupportedError(f"{graph.source}: {len(failed)} operator(s) cannot be "
                                f"converted: {listed}")
+    if not specs:
+        raise ModelError(f"{graph.source}: the operators in [{options.start_layer}, "
+                         f"{options.end_layer}) only compute constants: no layer to prove")
     _check_specs(graph, specs, origin, layers)
     return _model(graph, ctx, specs, options)
 
