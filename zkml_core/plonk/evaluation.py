@@ -155,8 +155,8 @@ class ArrayContext:
 class PointContext:
     """Opened evaluations at the challenge point x (verifier side): ``evals[(key, rot)]``."""
 
-    def __init__(self, p: int, evals: dict[tuple, int], challenges: dict[int, int], **fixed_values: int) -> None:
-        self.alg = IntAlgebra(p)
+    def __init__(self, modulus: int, evals: dict[tuple, int], challenges: dict[int, int], **fixed_values: int) -> None:
+        self.alg = IntAlgebra(modulus)
         self.evals = evals
         self.challenges = challenges
         for name, value in fixed_values.items():
