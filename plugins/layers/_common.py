@@ -61,7 +61,17 @@ def no_circuit(name: str) -> CircuitError:
 
 class BuiltinLayer(Layer):
     """Base of the built-in layers whose circuit is not written yet: ``synthesize``
-    raises a clear error instead of pretending."""
+    raises a clear error instead of pretending. Checks the common shape of a spec: at
+    least one input and ``outputs`` outputs (None: the subclass checks)."""
+
+    outputs: int | None = 1
+
+    def __init__(self, spec) -> None:
+        super().__init__(spec)
+        if not spec.inp_idxes:
+            raise ModelError("has no inputs")
+        if self.outputs is not None and len(spec.out_idxes) != self.outputs:
+            raise ModelError(f"needs {self.outputs} output(s), got {len(spec.out_idxes)}")
 
     def synthesize(self, inputs, ctx):
         raise no_circuit(self.name)

@@ -84,7 +84,7 @@ def table_lookup(what: str, x: np.ndarray, fn: Callable[[float], float], out_sca
     check_table_range(what, x, ctx)
     scaled = x.astype(np.float64) / float(ctx.scale_factor)
     with np.errstate(all="ignore"):  # libm sets FP flags on overflow; inf is intended
-        y = np.frompyfunc(fn, 1, 1)(scaled).astype(np.float64) * float(out_scale)
+        y = np.asarray(np.frompyfunc(fn, 1, 1)(scaled), dtype=np.float64) * float(out_scale)
     out = rust_round_i64(y)
     return np.where(x == ctx.min_val, 0, out)
 

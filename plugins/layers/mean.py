@@ -26,9 +26,9 @@ class Mean(BuiltinLayer):
         super().__init__(spec)
         expect_inputs(spec, (1, 2), "input, optional axes tensor")
         shape = spec.inp_shapes[0]
-        if len(shape) < 2 or shape[0] != 1:
-            raise ModelError(f"input must have batch size 1 and >= 2 dimensions, got "
-                             f"{list(shape)}")
+        if len(shape) < 2 or shape[0] != 1 or 0 in shape:
+            raise ModelError("input must have batch size 1, >= 2 dimensions and no empty "
+                             f"axis, got {list(shape)}")
         keep = [a for a in range(1, len(shape)) if a not in spec.params]
         if len(keep) != 1:
             raise ModelError(f"reducing axes {list(spec.params)} of {list(shape)} must leave "

@@ -31,7 +31,7 @@ class Pad(ShapeLayer):
         return [0]
 
     def apply(self, inputs):
-        return [np.pad(inputs[0], self.pads)]
+        return [np.pad(inputs[0], self.pads) if self.pads else inputs[0].copy()]
 
 
 @hookimpl

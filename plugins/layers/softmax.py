@@ -46,7 +46,7 @@ class Softmax(BuiltinLayer):
         x, keep = inputs[0], self.keep
         sf = ctx.scale_factor
         big = np.iinfo(np.int64).min
-        m = np.where(keep, x, big).max(axis=-1, keepdims=True)
+        m = np.where(keep, x, big).max(axis=-1, keepdims=True, initial=big)
         d = np.where(keep, x - np.where(m == big, 0, m), 0)
         check = d[keep]
         e = np.zeros_like(x)
@@ -60,7 +60,7 @@ class Softmax(BuiltinLayer):
 
     def forward_float(self, inputs, ctx):
         x, keep = inputs[0], self.keep
-        m = np.where(keep, x, -np.inf).max(axis=-1, keepdims=True)
+        m = np.where(keep, x, -np.inf).max(axis=-1, keepdims=True, initial=-np.inf)
         with np.errstate(invalid="ignore"):
             e = np.where(keep, np.exp(np.where(keep, x - m, 0.0)), 0.0)
         total = e.sum(axis=-1, keepdims=True)

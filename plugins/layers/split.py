@@ -20,6 +20,7 @@ class Split(ShapeLayer):
     name = "Split"
     description = "split into equal parts along an axis"
     tflite_ops = ("SPLIT",)
+    outputs = None  # one per part, checked below
 
     def __init__(self, spec) -> None:
         super().__init__(spec)
