@@ -141,7 +141,8 @@ class TFLiteWriter:
 
     def to_bytes(self) -> bytes:
         """The model as TFLite flatbuffer bytes (file identifier ``TFL3``, schema v3)."""
-        b = flatbuffers.Builder(1024)
+        # sized for the constants up front: growing a large builder copies it each time
+        b = flatbuffers.Builder(sum(len(d) + 32 for d in self.buffers) + 65536)
         buffers = [_buffer(b, data) for data in self.buffers]
         tensors = [self._tensor(b, t) for t in self.tensors]
         op_names = sorted({op.op for op in self.ops}, key=[o.op for o in self.ops].index)
@@ -187,7 +188,7 @@ class TFLiteWriter:
         mm.ModelAddDescription(b, desc)
         mm.ModelAddBuffers(b, buf_vec)
         b.Finish(mm.ModelEnd(b), file_identifier=b"TFL3")
-        return bytes(b.Output())
+        return bytes(memoryview(b.Bytes)[b.Head():])  # one copy (Output() makes another)
 
     def save(self, path: str | Path) -> None:
         Path(path).write_bytes(self.to_bytes())
