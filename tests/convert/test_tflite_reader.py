@@ -11,6 +11,9 @@ import random
 import flatbuffers
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from random_models import random_model
 
 from zkml_core.convert import tflite_schema as schema
 from zkml_core.convert.tflite_reader import (
@@ -263,3 +266,18 @@ def test_constants_numpy_cannot_hold_are_constants_without_data(tmp_path):
         "from_tflite": classmethod(lambda cls, op, ctx: ctx.layer("Mul", op))})
     with pytest.raises(UnsupportedError, match="constant tensor 1 .* is an INT4 tensor"):
         convert(g, {"Mul": mul})
+
+
+@settings(max_examples=60, deadline=None)
+@given(random_model(), st.lists(st.tuples(st.floats(0, 1, exclude_max=True),
+                                          st.integers(0, 255)), min_size=1, max_size=6),
+       st.floats(0.05, 1.0))
+def test_mutated_and_truncated_random_models_fail_only_with_model_errors(case, flips, keep):
+    data = bytearray(case[0])
+    for where, value in flips:
+        data[8 + int(where * (len(data) - 8))] = value
+    for blob in (bytes(data), bytes(data[:int(len(data) * keep)])):
+        try:
+            parse_tflite(blob, "mutated.tflite")
+        except ModelError:
+            pass
