@@ -28,7 +28,12 @@ from zkml_plugins.layers._common import (
 
 from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
-from zkml_core.model.fixed_point import check_product_fits, div_round_half_up, exact_matmul
+from zkml_core.model.fixed_point import (
+    check_product_fits,
+    div_round_half_up,
+    exact_einsum,
+    exact_matmul,
+)
 
 REGULAR, DEPTHWISE = 0, 1
 SAME, VALID = 0, 1
@@ -121,7 +126,7 @@ class Conv2D(BuiltinLayer):
         if self.depthwise:
             c = x.shape[3]
             wd = w.reshape(kh, kw, c, self.out_channels // c)
-            out = np.einsum("nhwcij,ijcm->nhwcm", win, wd)
+            out = exact_einsum("nhwcij,ijcm->nhwcm", win, wd, kh * kw)
             return out.reshape(*out.shape[:3], self.out_channels)
         n = x.shape[0]
         cols = win.transpose(0, 1, 2, 4, 5, 3).reshape(n * oh * ow, -1)

@@ -48,3 +48,18 @@ def test_exact_matmul_matches_python_ints(m, k, n, amp, data):
     want = [[sum(int(a[i, t]) * int(b[t, j]) for t in range(k)) for j in range(n)]
             for i in range(m)]
     assert got.tolist() == want
+
+
+@given(st.integers(1, 3), st.integers(1, 5), st.sampled_from([2**10, 2**26, 2**30]),
+       st.data())
+def test_exact_einsum_matches_python_ints(m, k, amp, data):
+    import hypothesis.extra.numpy as hnp
+
+    from zkml_core.model.fixed_point import exact_einsum
+
+    vals = st.integers(-amp, amp)
+    a = data.draw(hnp.arrays(np.int64, (m, k), elements=vals))
+    b = data.draw(hnp.arrays(np.int64, (k,), elements=vals))
+    got = exact_einsum("ij,j->i", a, b, k)
+    assert got.dtype == np.int64
+    assert got.tolist() == [sum(int(a[i, t]) * int(b[t]) for t in range(k)) for i in range(m)]

@@ -60,6 +60,16 @@ def exact_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.matmul(a, b)
 
 
+def exact_einsum(subscripts: str, a: np.ndarray, b: np.ndarray, terms: int) -> np.ndarray:
+    """``np.einsum`` of two int64 arrays summing ``terms`` products per output, through
+    float64 when every partial sum stays below 2^53 (exact), else in int64."""
+    if a.dtype.kind == "f" or b.dtype.kind == "f":
+        return np.einsum(subscripts, a, b)
+    if max_abs(a) * max_abs(b) * max(terms, 1) < _EXACT_F64:
+        return np.einsum(subscripts, a.astype(np.float64), b.astype(np.float64)).astype(np.int64)
+    return np.einsum(subscripts, a, b)
+
+
 def broadcast(what: str, *arrays: np.ndarray) -> list[np.ndarray]:
     """numpy-style broadcast (as zkml's ``broadcast`` helper) with a clear error."""
     try:
