@@ -296,3 +296,17 @@ def test_commit_groups_and_constant_only_graphs(tmp_path):
     w.mark_output(f)
     with pytest.raises(ModelError, match="only compute constants"):
         convert(read_tflite(_save(w, tmp_path)), LAYERS)
+
+
+@pytest.mark.parametrize("value, match", [(np.inf, "inf or NaN"), (np.nan, "inf or NaN"),
+                                          (-5e6, "stores values >= -2")])
+def test_constants_zkml_cannot_hold_are_refused(tmp_path, value, match):
+    w = TFLiteWriter()
+    x = w.add_input("x", (1, 2))
+    c = w.add_constant("c", np.array([[1.0, value]], np.float32))
+    y = w.add_tensor("y", (1, 2))
+    w.add_op("MUL", [x, c], [y])
+    w.mark_output(y)
+    # -5e6 * 512 = -2.56e9 < -2^31
+    with pytest.raises(ModelError, match=match):
+        convert(read_tflite(_save(w, tmp_path)), LAYERS, ConvertOptions(scale_factor=512))

@@ -48,6 +48,7 @@ from zkml_core.convert.tflite_reader import (
 from zkml_core.errors import ModelError, UnsupportedError, ZkmlError
 from zkml_core.interfaces import Layer
 from zkml_core.model import LayerSpec, Model, Tensor
+from zkml_core.model.ir import MIN_VALUE
 
 #: TFLite ActivationFunctionType codes, which zkml's layer params use
 ACTIVATION_CODES = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3, "TANH": 4,
@@ -153,10 +154,9 @@ class ConvertContext:
     def stored(self, idx: int) -> np.ndarray:
         """The int64 data zkml stores for a constant: round(x * sf) for float tensors,
         the raw integers otherwise."""
-        sf = self.scale_factor
         if idx in self.extra:
             values, scaled = self.extra[idx]
-            return np.round(values * sf).astype(np.int64) if scaled else values.astype(np.int64)
+            return self._scaled(idx, values) if scaled else values.astype(np.int64)
         t = self.graph.tensor(idx)
         if t.data is None:
             kind = "a sparse" if t.sparse else f"an {t.type}" if t.type[0] in "AEIOU" \
@@ -165,11 +165,27 @@ class ConvertContext:
                 f"{self.graph.source}: constant tensor {idx} ({t.name!r}) is {kind} tensor, "
                 "which zkml cannot read; export the model with dense float32 or int8 weights")
         if t.data.dtype.kind == "f":
-            return np.round(t.data.astype(np.float64) * sf).astype(np.int64)
+            return self._scaled(idx, t.data)
         if t.type in _UNSCALED_TYPES:
             return t.data.astype(np.int64)
         raise ModelError(f"{self.graph.source}: constant tensor {idx} ({t.name!r}) has type "
                          f"{t.type}, which the converter cannot store")
+
+
+    def _scaled(self, idx: int, values: np.ndarray) -> np.ndarray:
+        """round(x * sf) as int64, refusing values zkml cannot hold."""
+        scaled = np.round(np.asarray(values, dtype=np.float64) * self.scale_factor)
+        name = f"constant tensor {idx}"
+        if idx < len(self.graph.tensors):
+            name += f" ({self.graph.tensor(idx).name!r})"
+        if not np.isfinite(scaled).all():
+            raise ModelError(f"{self.graph.source}: {name} holds inf or NaN, which a "
+                             "fixed-point model cannot represent")
+        if scaled.size and (scaled.min() < MIN_VALUE or scaled.max() >= 2.0**62):
+            raise ModelError(f"{self.graph.source}: {name} reaches {scaled.min():.4g} .. "
+                             f"{scaled.max():.4g} at scale factor {self.scale_factor}; zkml "
+                             "stores values >= -2^31: use a smaller scale factor")
+        return scaled.astype(np.int64)
 
 
 def layers_by_op(layers: Mapping[str, type[Layer]] | Iterable[type[Layer]]
