@@ -310,3 +310,23 @@ def test_constants_zkml_cannot_hold_are_refused(tmp_path, value, match):
     # -5e6 * 512 = -2.56e9 < -2^31
     with pytest.raises(ModelError, match=match):
         convert(read_tflite(_save(w, tmp_path)), LAYERS, ConvertOptions(scale_factor=512))
+
+
+def test_a_crashing_plugin_becomes_a_plugin_error(tmp_path):
+    from zkml_core.errors import PluginError
+
+    class Crashes(Layer):
+        name = "Crashes"
+        tflite_ops = ("RELU",)
+
+        @classmethod
+        def from_tflite(cls, op, ctx):
+            return ctx.shape(op.inputs[5])
+
+    w = TFLiteWriter()
+    x = w.add_input("x", (1, 2))
+    y = w.add_tensor("y", (1, 2))
+    w.add_op("RELU", [x], [y])
+    w.mark_output(y)
+    with pytest.raises(PluginError, match=r"Crashes failed on operator #0 RELU \(IndexError"):
+        convert(read_tflite(_save(w, tmp_path)), {"Crashes": Crashes})

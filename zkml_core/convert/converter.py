@@ -45,7 +45,7 @@ from zkml_core.convert.tflite_reader import (
     TFLiteTensor,
     check_supported,
 )
-from zkml_core.errors import ModelError, UnsupportedError, ZkmlError
+from zkml_core.errors import ModelError, PluginError, UnsupportedError, ZkmlError
 from zkml_core.interfaces import Layer
 from zkml_core.model import LayerSpec, Model, Tensor
 from zkml_core.model.ir import MIN_VALUE
@@ -276,6 +276,12 @@ def convert(graph: TFLiteGraph, layers: Mapping[str, type[Layer]] | Iterable[typ
                 converted = []
             except ZkmlError as exc:
                 raise type(exc)(f"{graph.source}: operator #{op.index} {op.op}: {exc}") from exc
+            except Exception as exc:  # a plugin bug, or a malformed op it did not expect
+                raise PluginError(
+                    f"{graph.source}: layer plugin {cls.__module__}.{cls.__qualname__} failed "
+                    f"on operator #{op.index} {op.op} ({type(exc).__name__}: {exc}); the "
+                    "model may be malformed, or the plugin has a bug (--debug shows where)"
+                ) from exc
             if converted is not None:
                 break
         if converted is None:
