@@ -315,6 +315,9 @@ def _check_specs(graph: TFLiteGraph, specs: list[LayerSpec], origin: list[TFLite
             cls(spec)
         except ZkmlError as exc:
             raise type(exc)(f"{where}: {exc}") from exc
+        except Exception as exc:  # a plugin bug
+            raise PluginError(f"{where}: {cls.__module__}.{cls.__qualname__} failed on the "
+                              f"spec its converter made ({type(exc).__name__}: {exc})") from exc
 
 
 def _model(graph: TFLiteGraph, ctx: ConvertContext, specs: list[LayerSpec],
