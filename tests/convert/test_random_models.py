@@ -14,11 +14,13 @@ from __future__ import annotations
 import numpy as np
 import tflite_refs as ref
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from random_models import random_model
 
 from zkml_core.convert.converter import ConvertOptions, convert
 from zkml_core.convert.inputs import scale_inputs
 from zkml_core.convert.tflite_reader import parse_tflite
+from zkml_core.errors import ZkmlError
 from zkml_core.model import execute_float, execute_int
 from zkml_core.plugins import Registry
 
@@ -39,3 +41,17 @@ def test_random_model_matches_the_interpreter(case):
     assert np.abs(flt - want).max() <= 2e-3 * scale, ops
     got = execute_int(model, LAYERS, inputs=inputs).outputs[0] / SF
     assert np.abs(got - want).max() <= 2e-3 * scale, ops
+
+
+@settings(max_examples=60, deadline=None)
+@given(random_model(), st.lists(st.tuples(st.floats(0, 1, exclude_max=True),
+                                          st.integers(0, 255)), min_size=1, max_size=4))
+def test_mutated_models_convert_or_fail_with_a_zkml_error(case, flips):
+    data = bytearray(case[0])
+    for where, value in flips:
+        data[8 + int(where * (len(data) - 8))] = value
+    try:
+        convert(parse_tflite(bytes(data), "mutated.tflite"), LAYERS,
+                ConvertOptions(scale_factor=64))
+    except ZkmlError:
+        pass
