@@ -165,8 +165,12 @@ def test_op_names_from_deprecated_and_new_builtin_codes():
     old_style = (3, 0)  # files from before schema v3a set only the int8 field
     both = (14, 14)
     large = (127, 145)
-    g = parse_tflite(_raw_model([old_style, both, large]))
-    assert [op.op for op in g.operators] == ["CONV_2D", "LOGISTIC", "BROADCAST_ARGS"]
+    # TFLite takes the larger of the two fields, also when they disagree below 127
+    # (the generated BuiltinCode() accessor would return the deprecated 3 here)
+    disagree = (3, 14)
+    g = parse_tflite(_raw_model([old_style, both, large, disagree]))
+    assert [op.op for op in g.operators] == ["CONV_2D", "LOGISTIC", "BROADCAST_ARGS",
+                                             "LOGISTIC"]
     assert g.operators[0].options == {} and g.operators[0].options_type is None
 
 

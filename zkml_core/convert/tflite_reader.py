@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import flatbuffers
 import numpy as np
 
 from zkml_core.convert import tflite_schema as schema
@@ -227,7 +228,7 @@ def _parse(data: bytes, source: str) -> TFLiteGraph:
         oc = model.OperatorCodes(i)
         # schema v3a: codes >= 127 only fit builtin_code; old files set only the int8
         # deprecated_builtin_code. The real code is the larger of the two.
-        code = max(oc.DeprecatedBuiltinCode(), oc.BuiltinCode())
+        code = max(oc.DeprecatedBuiltinCode(), _raw_builtin_code(oc))
         name = schema.BUILTIN_OP_NAMES.get(code)
         if name is None:
             raise ModelError(f"{source}: operator code {i} has unknown builtin code {code}; "
@@ -275,6 +276,13 @@ def _parse(data: bytes, source: str) -> TFLiteGraph:
         inputs=check_indices(_vector(sg, "Inputs"), "the graph input list", False),
         outputs=check_indices(_vector(sg, "Outputs"), "the graph output list", False),
         description=_text(model.Description()), num_subgraphs=model.SubgraphsLength())
+
+
+def _raw_builtin_code(oc: Any) -> int:
+    """The int32 ``builtin_code`` field as stored (the generated BuiltinCode() substitutes
+    the deprecated field below 127, which differs from TFLite on inconsistent files)."""
+    o = oc._tab.Offset(10)
+    return oc._tab.Get(flatbuffers.number_types.Int32Flags, o + oc._tab.Pos) if o else 0
 
 
 def _buffer_bytes(buf: Any, data: bytes, source: str, index: int) -> memoryview:
