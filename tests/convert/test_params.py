@@ -95,3 +95,15 @@ def test_more_calibration_samples_never_lower_the_peak():
     one = choose_parameters(graph, LAYERS, [[batch[0]]], opts, auto_scale=False)
     many = choose_parameters(graph, LAYERS, [[b] for b in batch], opts, auto_scale=False)
     assert many.peak >= one.peak
+
+
+def test_progress_reports_each_sample_run():
+    graph = read_tflite(DEMO / "digits_cnn.tflite")
+    batch = np.load(DEMO / "digit_calibration.npy")[:3]
+    lines = []
+    choice = choose_parameters(graph, LAYERS, [[b] for b in batch], ConvertOptions(k=17),
+                               progress=lines.append)
+    assert choice.options.scale_factor == 512
+    # one line per sample and scale factor tried (1024 does not fit, 512 does)
+    assert lines == [f"range analysis at scale factor {sf}: sample {i}/3"
+                     for sf in (1024, 512) for i in (1, 2, 3)]

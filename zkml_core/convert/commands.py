@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,17 @@ def _load_npy(path: Path) -> np.ndarray:
         return np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot read {path} as a .npy array: {exc}") from exc
+
+
+def _progress():
+    """A progress printer on a terminal's stderr (None elsewhere: logs stay clean)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(line: str) -> None:
+        print(f"\r{line[:100]:<100}", end="", file=sys.stderr, flush=True)
+
+    return show
 
 
 def _write(save, path: Path) -> None:
@@ -82,9 +94,12 @@ def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
                if args.calibrate else [])
     if samples:
         # flags given by the user win; the others come from range analysis
+        show = _progress()
         choice = choose_parameters(graph, layers, samples, options,
                                    auto_scale=args.scale_factor is None,
-                                   auto_k=args.k is None)
+                                   auto_k=args.k is None, progress=show)
+        if show is not None:
+            print("\r" + " " * 100 + "\r", end="", file=sys.stderr, flush=True)
         options, peak = choice.options, choice.peak
     model = convert(graph, layers, options)
     comparison = None

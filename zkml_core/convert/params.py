@@ -16,7 +16,7 @@ requires; the layout may need more rows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import attrs
 import numpy as np
@@ -34,15 +34,20 @@ MIN_K, MAX_K = 6, 28
 
 
 def max_abs_value(model: Model, layers: Mapping[str, type[Layer]],
-                  calibration: Sequence[Sequence[np.ndarray]]) -> int:
-    """The largest |integer| any layer output or input takes over the calibration inputs."""
+                  calibration: Sequence[Sequence[np.ndarray]],
+                  progress: Callable[[str], None] | None = None) -> int:
+    """The largest |integer| any layer output or input takes over the calibration inputs
+    (``progress`` gets a short line before each sample's run)."""
     peak = 0
-    for arrays in calibration:
+    produced = {i for s in model.layers for i in s.out_idxes} | set(model.inp_idxes)
+    for n, arrays in enumerate(calibration):
+        if progress is not None:
+            progress(f"range analysis at scale factor {model.global_sf}: sample "
+                     f"{n + 1}/{len(calibration)}")
         run = execute_int(model, layers, inputs=scale_inputs(model, arrays))
-        produced = {i for s in model.layers for i in s.out_idxes} | set(model.inp_idxes)
         for idx in produced:
-            v = run.tensors[idx]
-            if v.size:
+            v = run.tensors.get(idx)  # layers no output depends on are not run
+            if v is not None and v.size:
                 peak = max(peak, int(np.abs(v).max()))
     return peak
 
@@ -91,7 +96,8 @@ def choose_parameters(graph: TFLiteGraph, layers: Mapping[str, type[Layer]],
                       calibration: Sequence[Sequence[np.ndarray]],
                       options: ConvertOptions | None = None, *, auto_scale: bool = True,
                       auto_k: bool = True, headroom: float = 2.0,
-                      max_scale_factor: int = 2**16) -> Choice:
+                      max_scale_factor: int = 2**16,
+                      progress: Callable[[str], None] | None = None) -> Choice:
     """Pick the scale factor and/or k by range analysis (see the module docstring).
 
     With ``auto_scale`` the scale factor is the largest power of two whose headroom-scaled
@@ -107,7 +113,7 @@ def choose_parameters(graph: TFLiteGraph, layers: Mapping[str, type[Layer]],
     def peak_at(sf: int) -> int:
         if sf not in peaks:
             model = convert(graph, layers, attrs.evolve(options, scale_factor=sf))
-            peaks[sf] = max_abs_value(model, layers, calibration)
+            peaks[sf] = max_abs_value(model, layers, calibration, progress)
         return peaks[sf]
 
     def fits(sf: int) -> bool:
