@@ -16,7 +16,7 @@ from mnist_layers import LAYERS
 from zkml_core.convert.check import compare_with_tflite
 from zkml_core.convert.converter import ConvertOptions, convert
 from zkml_core.convert.inputs import INPUT_QUANT_KEY, quantize_input, scale_inputs
-from zkml_core.convert.tflite_reader import read_tflite
+from zkml_core.convert.tflite_reader import parse_tflite, read_tflite
 from zkml_core.convert.tflite_writer import Quant, TFLiteWriter, affine_params
 from zkml_core.errors import UnsupportedError
 from zkml_core.interfaces import Layer
@@ -129,3 +129,11 @@ def test_int8_demo_converts_and_runs_bit_exactly():
     assert result.max_abs_error == (0.0,)
     got = execute_int(model, LAYERS_Q, inputs=scale_inputs(model, [x])).outputs[0]
     assert int(np.argmax(got)) == label
+
+
+def test_check_accepts_model_bytes():
+    w, x = _int8_mlp(np.random.default_rng(5))
+    data = w.to_bytes()
+    graph = parse_tflite(data)
+    model = convert(graph, LAYERS_Q)
+    assert compare_with_tflite(data, graph, model, LAYERS_Q, [x]).max_abs_error == (0.0,)

@@ -32,16 +32,19 @@ class Comparison:
     same_argmax: tuple[bool, ...]
 
 
-def run_tflite(path: str | Path, graph: TFLiteGraph, arrays: Sequence[np.ndarray],
+def run_tflite(model: str | Path | bytes, graph: TFLiteGraph, arrays: Sequence[np.ndarray],
                tensors: Sequence[int]) -> list[np.ndarray]:
-    """Values of ``tensors`` when TFLite's reference kernels run the model on ``arrays``
-    (float inputs; quantised for quantised model inputs), as real numbers."""
+    """Values of ``tensors`` when TFLite's reference kernels run ``model`` (a path or the
+    file's bytes) on ``arrays`` (float inputs; quantised for quantised model inputs), as
+    real numbers."""
     try:
         from ai_edge_litert.interpreter import Interpreter, OpResolverType
     except ImportError as exc:
         raise UnsupportedError("comparing with TFLite needs the ai-edge-litert package: "
                                "pip install ai-edge-litert") from exc
-    it = Interpreter(model_path=str(path), experimental_preserve_all_tensors=True,
+    source = ({"model_content": bytes(model)} if isinstance(model, (bytes, bytearray))
+              else {"model_path": str(model)})
+    it = Interpreter(**source, experimental_preserve_all_tensors=True,
                      experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
     it.allocate_tensors()
     for idx, arr in zip(graph.inputs, arrays, strict=True):
@@ -62,11 +65,12 @@ def run_tflite(path: str | Path, graph: TFLiteGraph, arrays: Sequence[np.ndarray
     return out
 
 
-def compare_with_tflite(path: str | Path, graph: TFLiteGraph, model: Model,
+def compare_with_tflite(tflite: str | Path | bytes, graph: TFLiteGraph, model: Model,
                         layers: Mapping[str, type[Layer]], arrays: Sequence[np.ndarray]
                         ) -> Comparison:
-    """Run both on ``arrays`` (one float array per model input) and compare the outputs."""
-    want = run_tflite(path, graph, arrays, model.out_idxes)
+    """Run the converted ``model`` and the .tflite (path or bytes; ``graph`` is what the
+    reader made of it) on ``arrays`` (one float array per model input); compare outputs."""
+    want = run_tflite(tflite, graph, arrays, model.out_idxes)
     run = execute_int(model, layers, inputs=scale_inputs(model, arrays))
     errors, peaks, argmax = [], [], []
     for idx, w in zip(model.out_idxes, want, strict=True):
