@@ -17,8 +17,12 @@ from hypothesis import strategies as st
 
 from zkml_core.convert.tflite_quant import (
     activation_range,
+    add_int8,
+    add_params,
     conv_multipliers,
     fc_multiplier,
+    mul_int8,
+    mul_multiplier,
     multiply_by_quantized_multiplier,
     multiply_by_quantized_multiplier_single,
     quantize_multiplier,
@@ -163,3 +167,36 @@ def test_int8_fully_connected_is_bit_exact(data):
     wr.mark_output(y)
     (got,) = ref.run_interpreter(wr.to_bytes(), xq)
     np.testing.assert_array_equal(got, want)
+
+
+@SETTINGS
+@given(st.data())
+def test_int8_add_sub_mul_are_bit_exact(data):
+    draw = data.draw
+    shape = (1, draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.integers(1, 3)))
+    bshape = draw(st.sampled_from([shape, shape[-1:]]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    s1, zp1 = _draw_q(draw, 0.005, 0.2)
+    s2, zp2 = _draw_q(draw, 0.005, 0.2)
+    act = draw(st.sampled_from(["NONE", "RELU", "RELU6"]))
+    x1 = rng.integers(-128, 128, shape).astype(np.int8)
+    x2 = rng.integers(-128, 128, bshape).astype(np.int8)
+    outs = {}
+    wr = TFLiteWriter()
+    a = wr.add_input("a", shape, "int8", Quant(s1, zp1))
+    b = wr.add_constant("b", x2, "int8", Quant(s2, zp2))
+    for op in ("ADD", "SUB", "MUL"):
+        s_out, zp_out = _draw_q(draw, 0.01, 0.5) if op != "MUL" else _draw_q(draw, 0.05, 2.0)
+        lo, hi = activation_range(act, s_out, zp_out)
+        if op == "MUL":
+            want = mul_int8(x1, x2, (zp1, zp2, zp_out), mul_multiplier(s1, s2, s_out), lo, hi)
+        else:
+            want = add_int8(x1, x2, (zp1, zp2, zp_out), add_params(s1, s2, s_out), lo, hi,
+                            subtract=op == "SUB")
+        y = wr.add_tensor(op.lower(), shape, "int8", Quant(s_out, zp_out))
+        wr.add_op(op, [a, b], [y], fused_activation_function=act)
+        wr.mark_output(y)
+        outs[op] = want
+    got = ref.run_interpreter(wr.to_bytes(), x1)
+    for (op, want), g in zip(outs.items(), got, strict=True):
+        np.testing.assert_array_equal(g, want, err_msg=op)

@@ -16,9 +16,13 @@ integer params of int8 layers and layer plugins can reproduce the interpreter ex
 - :func:`conv_multipliers` / :func:`fc_multiplier`: the effective scales of CONV_2D /
   DEPTHWISE_CONV_2D (per channel, in double) and per-tensor FULLY_CONNECTED (the scale
   product in float32 first, as TFLite's ``GetQuantizedConvolutionMultipler``);
-- :func:`activation_range`: the int8 clamp of a fused activation.
+- :func:`activation_range`: the int8 clamp of a fused activation;
+- :func:`add_params` / :func:`add_int8` (ADD and SUB: inputs shifted left 20 bits and
+  rescaled to twice the larger input scale) and :func:`mul_multiplier` /
+  :func:`mul_int8`.
 
-tests/convert/test_tflite_quant.py checks them bit for bit against the interpreter.
+tests/convert/test_tflite_quant.py checks them bit for bit against the interpreter
+(random scales, zero points, broadcasting and fused activations).
 """
 
 from __future__ import annotations
@@ -129,3 +133,49 @@ def activation_range(activation: str, scale: float, zero_point: int,
     if activation == "RELU_N1_TO_1":
         return max(qmin, q(-1.0)), min(qmax, q(1.0))
     raise ValueError(f"no quantised range for fused activation {activation}")
+
+
+# -- elementwise int8 ops ---------------------------------------------------------------
+
+#: int8 ADD / SUB shift both inputs left by 20 bits before rescaling them
+ADD_LEFT_SHIFT = 20
+
+
+def add_params(scale1: float, scale2: float, output_scale: float
+               ) -> tuple[int, int, int, int, int, int]:
+    """(m1, shift1, m2, shift2, m_out, shift_out) of an int8 ADD / SUB: each input is
+    rescaled to twice the larger input scale, the sum to the output scale."""
+    s1, s2, so = (np.float32(v) for v in (scale1, scale2, output_scale))
+    twice_max = float(np.float32(2) * max(s1, s2))
+    m1, sh1 = quantize_multiplier(float(s1) / twice_max)
+    m2, sh2 = quantize_multiplier(float(s2) / twice_max)
+    mo, sho = quantize_multiplier(twice_max / float(np.float32(1 << ADD_LEFT_SHIFT) * so))
+    return m1, sh1, m2, sh2, mo, sho
+
+
+def add_int8(x1: np.ndarray, x2: np.ndarray, zero_points: tuple[int, int, int],
+             params: tuple[int, int, int, int, int, int], lo: int, hi: int,
+             subtract: bool = False) -> np.ndarray:
+    """TFLite's int8 ADD (or SUB) of broadcastable int arrays, clamped to ``[lo, hi]``."""
+    zp1, zp2, zp_out = zero_points
+    m1, sh1, m2, sh2, mo, sho = params
+    a = multiply_by_quantized_multiplier(
+        (np.asarray(x1, np.int64) - zp1) << ADD_LEFT_SHIFT, m1, sh1)
+    b = multiply_by_quantized_multiplier(
+        (np.asarray(x2, np.int64) - zp2) << ADD_LEFT_SHIFT, m2, sh2)
+    raw = a - b if subtract else a + b
+    return np.clip(multiply_by_quantized_multiplier(raw, mo, sho) + zp_out, lo, hi)
+
+
+def mul_multiplier(scale1: float, scale2: float, output_scale: float) -> tuple[int, int]:
+    """(multiplier, shift) of an int8 MUL: the scale arithmetic is float32, as TFLite's."""
+    real = np.float32(scale1) * np.float32(scale2) / np.float32(output_scale)
+    return quantize_multiplier(float(real))
+
+
+def mul_int8(x1: np.ndarray, x2: np.ndarray, zero_points: tuple[int, int, int],
+             multiplier: tuple[int, int], lo: int, hi: int) -> np.ndarray:
+    """TFLite's int8 MUL of broadcastable int arrays, clamped to ``[lo, hi]``."""
+    zp1, zp2, zp_out = zero_points
+    prod = (np.asarray(x1, np.int64) - zp1) * (np.asarray(x2, np.int64) - zp2)
+    return np.clip(multiply_by_quantized_multiplier(prod, *multiplier) + zp_out, lo, hi)
