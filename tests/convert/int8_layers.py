@@ -17,6 +17,7 @@ from zkml_core.convert.tflite_quant import (
     fc_multiplier,
     multiply_by_quantized_multiplier,
     multiply_by_quantized_multiplier_single,
+    rounded_average,
 )
 from zkml_core.interfaces import Layer
 
@@ -79,9 +80,8 @@ class QConv2D(Layer):
 class QAveragePool2D(Layer):
     """int8 AVERAGE_POOL_2D (input and output share their quantisation).
 
-    params = [fh, fw, sh, sw, padding, act_lo, act_hi]; each window's sum over its valid
-    taps is divided by their count, rounding halves away from zero (C truncation of
-    sum +- count/2).
+    params = [fh, fw, sh, sw, padding, act_lo, act_hi]; tflite_quant.rounded_average of
+    each window's sum over its valid taps.
     """
 
     name = "TestQAveragePool2D"
@@ -106,10 +106,8 @@ class QAveragePool2D(Layer):
         strides = (self.sh, self.sw)
         count = np.rint(ref.pool2d(np.ones_like(x), "sum", window, strides, padding))
         total = np.rint(ref.pool2d(x, "sum", window, strides, padding))
-        half = count // 2
-        num = np.where(total > 0, total + half, total - half)
-        avg = np.sign(num) * (np.abs(num) // count)  # C division truncates toward zero
-        return [np.clip(avg.astype(np.int64), self.lo, self.hi)]
+        avg = rounded_average(total.astype(np.int64), count.astype(np.int64))
+        return [np.clip(avg, self.lo, self.hi)]
 
 
 class QFullyConnected(Layer):

@@ -18,8 +18,8 @@ integer params of int8 layers and layer plugins can reproduce the interpreter ex
   product in float32 first, as TFLite's ``GetQuantizedConvolutionMultipler``);
 - :func:`activation_range`: the int8 clamp of a fused activation;
 - :func:`add_params` / :func:`add_int8` (ADD and SUB: inputs shifted left 20 bits and
-  rescaled to twice the larger input scale) and :func:`mul_multiplier` /
-  :func:`mul_int8`.
+  rescaled to twice the larger input scale), :func:`mul_multiplier` /
+  :func:`mul_int8`, and :func:`rounded_average` (AVERAGE_POOL_2D).
 
 tests/convert/test_tflite_quant.py checks them bit for bit against the interpreter
 (random scales, zero points, broadcasting and fused activations).
@@ -179,3 +179,12 @@ def mul_int8(x1: np.ndarray, x2: np.ndarray, zero_points: tuple[int, int, int],
     zp1, zp2, zp_out = zero_points
     prod = (np.asarray(x1, np.int64) - zp1) * (np.asarray(x2, np.int64) - zp2)
     return np.clip(multiply_by_quantized_multiplier(prod, *multiplier) + zp_out, lo, hi)
+
+
+def rounded_average(total: np.ndarray, count: np.ndarray | int) -> np.ndarray:
+    """int8 AVERAGE_POOL_2D: a window's sum over its ``count`` valid taps divided by the
+    count, halves away from zero (C's truncating division of sum +- count/2)."""
+    total = np.asarray(total, dtype=np.int64)
+    count = np.asarray(count, dtype=np.int64)
+    num = np.where(total > 0, total + count // 2, total - count // 2)
+    return np.sign(num) * (np.abs(num) // count)
