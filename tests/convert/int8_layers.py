@@ -13,8 +13,12 @@ import tflite_refs as ref
 
 from zkml_core.convert.tflite_quant import (
     activation_range,
+    add_int8,
+    add_params,
     conv_multipliers,
     fc_multiplier,
+    mul_int8,
+    mul_multiplier,
     multiply_by_quantized_multiplier,
     multiply_by_quantized_multiplier_single,
     rounded_average,
@@ -140,4 +144,49 @@ class QFullyConnected(Layer):
         return [np.clip(out, self.lo, self.hi)]
 
 
-INT8_LAYERS = {c.name: c for c in (QConv2D, QAveragePool2D, QFullyConnected)}
+class QAddSub(Layer):
+    """int8 ADD / SUB. params = [subtract, zp1, zp2, zp_out, m1, s1, m2, s2, m_out, s_out,
+    act_lo, act_hi]."""
+
+    name = "TestQAddSub"
+    tflite_ops = ("ADD:int8", "SUB:int8")
+
+    def __init__(self, spec) -> None:
+        super().__init__(spec)
+        p = spec.params
+        self.subtract, self.zps, self.params, (self.lo, self.hi) = p[0], p[1:4], p[4:10], p[10:]
+
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        (s1, zp1), (s2, zp2), (so, zpo) = (_q(ctx, i) for i in (*op.inputs, op.outputs[0]))
+        lo, hi = activation_range(op.options.get("fused_activation_function", "NONE"), so, zpo)
+        return ctx.layer(cls.name, op, [int(op.op == "SUB"), zp1, zp2, zpo,
+                                        *add_params(s1, s2, so), lo, hi])
+
+    def forward_int(self, inputs, ctx):
+        return [add_int8(inputs[0], inputs[1], self.zps, self.params, self.lo, self.hi,
+                         subtract=bool(self.subtract))]
+
+
+class QMul(Layer):
+    """int8 MUL. params = [zp1, zp2, zp_out, multiplier, shift, act_lo, act_hi]."""
+
+    name = "TestQMul"
+    tflite_ops = ("MUL:int8",)
+
+    def __init__(self, spec) -> None:
+        super().__init__(spec)
+        p = spec.params
+        self.zps, self.mult, (self.lo, self.hi) = p[:3], p[3:5], p[5:]
+
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        (s1, zp1), (s2, zp2), (so, zpo) = (_q(ctx, i) for i in (*op.inputs, op.outputs[0]))
+        lo, hi = activation_range(op.options.get("fused_activation_function", "NONE"), so, zpo)
+        return ctx.layer(cls.name, op, [zp1, zp2, zpo, *mul_multiplier(s1, s2, so), lo, hi])
+
+    def forward_int(self, inputs, ctx):
+        return [mul_int8(inputs[0], inputs[1], self.zps, self.mult, self.lo, self.hi)]
+
+
+INT8_LAYERS = {c.name: c for c in (QConv2D, QAveragePool2D, QFullyConnected, QAddSub, QMul)}

@@ -1,5 +1,6 @@
 """Random int8 CNNs (per-channel conv / depthwise weights, SAME and VALID padding,
-strides, fused RELU / RELU6, average pooling) converted with int8 layers built on
+strides, fused RELU / RELU6, average pooling, ADD / SUB / MUL with constants or earlier
+tensors) converted with int8 layers built on
 zkml_core.convert.tflite_quant (int8_layers.py) run bit-exactly like TFLite's reference
 kernels: the converter's int8 path (op keys, raw integer constants, quantisation
 parameters through ctx) and the requantisation arithmetic together."""
@@ -25,9 +26,31 @@ def random_int8_cnn(draw):
     q = Quant(float(np.float32(rng.uniform(0.005, 0.05))), int(rng.integers(-50, 50)))
     w = TFLiteWriter()
     cur = w.add_input("x", shape, "int8", q)
+    seen = {shape: [cur]}
     for i in range(draw(st.integers(1, 4))):
         _, h, wd, c = shape
-        op = draw(st.sampled_from(["CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D"]))
+        op = draw(st.sampled_from(["CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D",
+                                   "ADD", "SUB", "MUL"]))
+        if op in ("ADD", "SUB", "MUL"):
+            # with an earlier tensor of this shape or a constant (whole or per channel)
+            others = [t for t in seen.get(shape, []) if t != cur]
+            if others and draw(st.booleans()):
+                other = draw(st.sampled_from(others))
+            else:
+                cshape = draw(st.sampled_from([shape, shape[-1:]]))
+                qc = Quant(float(np.float32(rng.uniform(0.005, 0.05))),
+                           int(rng.integers(-50, 50)))
+                other = w.add_constant(f"c{i}", rng.integers(-128, 128, cshape).astype(np.int8),
+                                       "int8", qc)
+            s_out = float(q.scales()[0]) * (40 if op == "MUL" else 2)
+            q = Quant(float(np.float32(s_out * 2.0 ** rng.uniform(-2, 1))),
+                      int(rng.integers(-30, 30)))
+            y = w.add_tensor(f"t{i}", shape, "int8", q)
+            act = draw(st.sampled_from(["NONE", "RELU", "RELU6"]))
+            w.add_op(op, [cur, other], [y], fused_activation_function=act)
+            cur = y
+            seen.setdefault(shape, []).append(cur)
+            continue
         stride = draw(st.integers(1, 2))
         padding = draw(st.sampled_from(["SAME", "VALID"]))
         k = draw(st.integers(1, min(3, h, wd)))
@@ -64,6 +87,7 @@ def random_int8_cnn(draw):
                      stride_w=stride, fused_activation_function=act,
                      **({"depth_multiplier": 1} if op != "CONV_2D" else {}))
         cur, shape = y, out_shape
+        seen.setdefault(shape, []).append(cur)
     w.mark_output(cur)
     x = rng.integers(-128, 128, w.tensors[0].shape).astype(np.int8)
     return w.to_bytes(), x
