@@ -1,0 +1,143 @@
+"""Curve ops and MSM against py_ecc (BN254) and a Python-int reference (Pasta)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from py_ecc import optimized_bn128 as ob
+
+from zkml_core.arith.curve import BN254_G1, CURVES, PALLAS, VESTA
+from zkml_core.errors import SerializationError
+
+
+class RefCurve:
+    """Affine y² = x³ + b over F_p with Python ints; None is infinity."""
+
+    def __init__(self, p: int, b: int) -> None:
+        self.p, self.b = p, b
+
+    def add(self, P, Q):
+        p = self.p
+        if P is None:
+            return Q
+        if Q is None:
+            return P
+        if P[0] == Q[0] and (P[1] + Q[1]) % p == 0:
+            return None
+        if P == Q:
+            lam = 3 * P[0] * P[0] * pow(2 * P[1], -1, p) % p
+        else:
+            lam = (Q[1] - P[1]) * pow(Q[0] - P[0], -1, p) % p
+        x = (lam * lam - P[0] - Q[0]) % p
+        return (x, (lam * (P[0] - x) - P[1]) % p)
+
+    def mul(self, P, k: int):
+        R = None
+        while k:
+            if k & 1:
+                R = self.add(R, P)
+            P, k = self.add(P, P), k >> 1
+        return R
+
+
+def ref_of(C):
+    if C is BN254_G1:
+        class Bn:
+            def add(self, P, Q):
+                if P is None:
+                    return Q
+                if Q is None:
+                    return P
+                r = ob.normalize(ob.add((ob.FQ(P[0]), ob.FQ(P[1]), ob.FQ(1)),
+                                        (ob.FQ(Q[0]), ob.FQ(Q[1]), ob.FQ(1))))
+                return None if ob.is_inf(ob.add((ob.FQ(P[0]), ob.FQ(P[1]), ob.FQ(1)),
+                                                (ob.FQ(Q[0]), ob.FQ(Q[1]), ob.FQ(1)))) \
+                    else (int(r[0]), int(r[1]))
+
+            def mul(self, P, k):
+                r = ob.multiply((ob.FQ(P[0]), ob.FQ(P[1]), ob.FQ(1)), k)
+                if ob.is_inf(r):
+                    return None
+                r = ob.normalize(r)
+                return (int(r[0]), int(r[1]))
+        return Bn()
+    return RefCurve(C.base_field.p, C.b)
+
+
+def random_points(C, n, rng):
+    return C.batch_mul(C.scalar_field.random(n, rng))
+
+
+@pytest.mark.parametrize("C", CURVES, ids=lambda C: C.name)
+def test_group_ops_match_reference(C):
+    ref, rng = ref_of(C), np.random.default_rng(3)
+    r = C.scalar_field.p
+    ks = [0, 1, 2, 3, r - 1, r - 2] + [int(x) for x in rng.integers(1, 2**62, 4)]
+    g = C.to_ints(C.generator)[0]
+    s = C.scalar_field.from_ints(ks)
+    got_mul = C.to_ints(C.scalar_mul(C.generator, s))
+    assert got_mul == [ref.mul(g, k % r) for k in ks]
+    assert C.to_ints(C.batch_mul(s)) == got_mul
+    pts = C.scalar_mul(C.generator, s)
+    qs = np.roll(pts, 1, axis=0)
+    expect = [ref.add(a, b) for a, b in zip(C.to_ints(pts), C.to_ints(qs), strict=True)]
+    assert C.to_ints(C.add(pts, qs)) == expect
+    assert C.to_ints(C.add(pts, pts)) == C.to_ints(C.double(pts))
+    assert C.to_ints(C.add(pts, C.neg(pts))) == [None] * len(ks)
+    # the group order is the scalar field's modulus
+    assert C.to_ints(C.scalar_mul(C.generator, C.scalar_field.from_ints([r - 1]))) == \
+        C.to_ints(C.neg(C.generator))
+
+
+@pytest.mark.parametrize("C", CURVES, ids=lambda C: C.name)
+@pytest.mark.parametrize("n", [1, 2, 3, 100, 2**10 + 3])
+def test_msm_matches_naive_sum(C, n):
+    rng = np.random.default_rng(n)
+    pts = random_points(C, n, rng)
+    sc = C.scalar_field.random(n, rng)
+    if n > 2:
+        sc[1] = 0  # zero scalars and repeated points exercise the bucket edge cases
+        pts[2] = pts[0]
+    ref = ref_of(C)
+    terms = C.to_ints(C.scalar_mul(pts, sc)) if n > 200 else [
+        ref.mul(P, k) for P, k in zip(C.to_ints(pts), C.scalar_field.to_ints(sc), strict=True)]
+    acc = None
+    for t in terms:
+        acc = ref.add(acc, t)
+    assert C.to_ints(C.msm(pts, sc)) == [acc]
+
+
+@pytest.mark.parametrize("C", CURVES, ids=lambda C: C.name)
+def test_encoding_round_trip_and_rejections(C):
+    rng = np.random.default_rng(5)
+    pts = np.concatenate([random_points(C, 5, rng), C.identity(1)])
+    data = C.encode(pts)
+    assert len(data) == 32 * 6 and data[-32:] == bytes(32)
+    assert C.to_ints(C.decode(data)) == C.to_ints(pts)
+    assert C.to_ints(C.decode_uncompressed(C.encode_uncompressed(pts))) == C.to_ints(pts)
+    # x = 0 has no point (b is not a square), so all-zero bytes can only mean infinity
+    assert pow(C.b, (C.base_field.p - 1) // 2, C.base_field.p) != 1
+    bad_x = (C.base_field.p).to_bytes(32, "little")
+    with pytest.raises(SerializationError, match="non-canonical"):
+        C.decode(bad_x)
+    # find an x whose x³ + b is not a square
+    x = 1
+    while pow(x**3 + C.b, (C.base_field.p - 1) // 2, C.base_field.p) == 1:
+        x += 1
+    with pytest.raises(SerializationError, match="not on the curve"):
+        C.decode(x.to_bytes(32, "little"))
+    raw = bytearray(C.encode_uncompressed(pts[:1]))
+    raw[40] ^= 1
+    with pytest.raises(SerializationError, match="not on the curve"):
+        C.decode_uncompressed(bytes(raw))
+    with pytest.raises(SerializationError):
+        C.decode(data[:-1])
+
+
+@pytest.mark.parametrize("C", [PALLAS, VESTA], ids=lambda C: C.name)
+def test_hash_to_curve_is_deterministic_and_on_curve(C):
+    a = C.hash_to_curve(b"zkml-test", 4)
+    assert C.is_on_curve(a).all()
+    assert C.to_ints(a) == C.to_ints(C.hash_to_curve(b"zkml-test", 4))
+    assert C.to_ints(a) != C.to_ints(C.hash_to_curve(b"zkml-other", 4))
+    assert len(set(C.to_ints(a))) == 4

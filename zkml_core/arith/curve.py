@@ -1,0 +1,254 @@
+"""Curves y² = x³ + b over the engine's fields: BN254 G1, Pallas, Vesta.
+
+Points are affine ``(n, 2, 4)`` arrays of Montgomery base-field limbs, infinity as
+x = y = 0 (see docs/arith.md). Compressed encoding (halo2's convention): 32 bytes,
+x canonical little-endian, the top bit of the last byte set when y (canonical) is
+odd; infinity is 32 zero bytes. Uncompressed encoding: x ‖ y, 64 bytes, infinity
+all zeros (used for large point tables such as KZG params).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+
+import numpy as np
+
+from zkml_core.arith import ec_kernels as E
+from zkml_core.arith.field import BN254_FQ, BN254_FR, PASTA_FP, PASTA_FQ, PrimeField
+from zkml_core.errors import SerializationError
+
+
+def _sqrt(a: int, p: int) -> int | None:
+    """Square root mod p (Tonelli-Shanks), or None when a is not a square."""
+    a %= p
+    if a == 0:
+        return 0
+    if pow(a, (p - 1) // 2, p) != 1:
+        return None
+    if p % 4 == 3:
+        return pow(a, (p + 1) // 4, p)
+    q, s = p - 1, 0
+    while q % 2 == 0:
+        q, s = q // 2, s + 1
+    z = 2
+    while pow(z, (p - 1) // 2, p) != p - 1:
+        z += 1
+    m, c, t, r = s, pow(z, q, p), pow(a, q, p), pow(a, (q + 1) // 2, p)
+    while t != 1:
+        i, t2 = 0, t
+        while t2 != 1:
+            t2, i = t2 * t2 % p, i + 1
+        b = pow(c, 1 << (m - i - 1), p)
+        m, c, t, r = i, b * b % p, t * b * b % p, r * b % p
+    return r
+
+
+class Curve:
+    """A short-Weierstrass curve with a = 0 and a prime-order group (cofactor 1)."""
+
+    def __init__(self, name: str, base: PrimeField, scalar: PrimeField, b: int,
+                 generator: tuple[int, int]) -> None:
+        self.name = name
+        self.base_field = base
+        self.scalar_field = scalar
+        self.b = b
+        self._P = (base._p[0], base._p[1], base._p[2], base._p[3], base._inv)
+        self._ONE = tuple(base._one)
+        self._b = tuple(base.from_ints([b])[0])
+        self.generator = self.from_ints([generator])
+
+    def __repr__(self) -> str:
+        return f"Curve({self.name})"
+
+    # -- conversion -------------------------------------------------------------------
+
+    def from_ints(self, pairs) -> np.ndarray:
+        """Affine points from ``(x, y)`` int pairs (``None`` for infinity); checked on-curve."""
+        pairs = list(pairs)
+        flat = []
+        for pt in pairs:
+            flat.extend((0, 0) if pt is None else (int(pt[0]), int(pt[1])))
+        arr = self.base_field.from_ints(flat).reshape(-1, 2, 4) if flat else self.empty(0)
+        if not self.is_on_curve(arr).all():
+            raise SerializationError(f"{self.name}: point not on the curve")
+        return arr
+
+    def to_ints(self, points: np.ndarray) -> list[tuple[int, int] | None]:
+        vals = self.base_field.to_ints(points.reshape(-1, 4))
+        out: list[tuple[int, int] | None] = []
+        for i in range(0, len(vals), 2):
+            x, y = vals[i], vals[i + 1]
+            out.append(None if x == 0 and y == 0 else (x, y))
+        return out
+
+    def empty(self, n: int) -> np.ndarray:
+        return np.zeros((n, 2, 4), dtype=np.uint64)
+
+    def identity(self, n: int = 1) -> np.ndarray:
+        return self.empty(n)
+
+    def _affine(self, jac: np.ndarray) -> np.ndarray:
+        out = self.empty(jac.shape[0])
+        E.jac_to_affine(jac, out, self._P, self._ONE, self.base_field._inv_bits)
+        return out
+
+    # -- group operations (affine in, affine out) --------------------------------------
+
+    @staticmethod
+    def _c(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(a, dtype=np.uint64)
+
+    def add(self, p: np.ndarray, q: np.ndarray) -> np.ndarray:
+        p, q = self._c(p), self._c(q)
+        if p.shape[0] == 1 and q.shape[0] != 1:
+            p = np.repeat(p, q.shape[0], axis=0)
+        elif q.shape[0] == 1 and p.shape[0] != 1:
+            q = np.repeat(q, p.shape[0], axis=0)
+        jac = np.empty((p.shape[0], 3, 4), dtype=np.uint64)
+        E.add_affine_arr(p, q, jac, self._P, self._ONE)
+        return self._affine(jac)
+
+    def double(self, p: np.ndarray) -> np.ndarray:
+        p = self._c(p)
+        jac = np.empty((p.shape[0], 3, 4), dtype=np.uint64)
+        E.double_affine_arr(p, jac, self._P, self._ONE)
+        return self._affine(jac)
+
+    def neg(self, p: np.ndarray) -> np.ndarray:
+        p = self._c(p).copy()
+        p[:, 1] = self.base_field.neg(p[:, 1])
+        return p
+
+    def scalar_mul(self, p: np.ndarray, scalars: np.ndarray) -> np.ndarray:
+        """Elementwise ``scalars[i]·p[i]`` (scalars Montgomery in the scalar field)."""
+        p, s = self._c(p), self.scalar_field._from_mont(self._c(scalars))
+        if p.shape[0] == 1 and s.shape[0] != 1:
+            p = np.repeat(p, s.shape[0], axis=0)
+        jac = np.empty((p.shape[0], 3, 4), dtype=np.uint64)
+        E.scalar_mul_arr(p, s, jac, self._P, self._ONE)
+        return self._affine(jac)
+
+    def is_on_curve(self, p: np.ndarray) -> np.ndarray:
+        return E.on_curve_arr(self._c(p), self._b, self._P)
+
+    # -- MSM ----------------------------------------------------------------------------
+
+    @staticmethod
+    def window_bits(n: int) -> int:
+        if n < 32:
+            return 3
+        return max(4, min(16, int(np.log2(n)) - 2))
+
+    def msm(self, points: np.ndarray, scalars: np.ndarray) -> np.ndarray:
+        """``sum scalars[i]·points[i]`` as a ``(1, 2, 4)`` affine point (Pippenger)."""
+        points, scalars = self._c(points), self._c(scalars)
+        if points.shape[0] != scalars.shape[0]:
+            raise ValueError(f"msm: {points.shape[0]} points but {scalars.shape[0]} scalars")
+        if points.shape[0] == 0:
+            return self.empty(1)
+        c = self.window_bits(points.shape[0])
+        nwin = (self.scalar_field.bits + 1) // c + 1
+        digits = E.signed_digits(self.scalar_field._from_mont(scalars), c, nwin)
+        out = np.zeros((1, 3, 4), dtype=np.uint64)
+        E.msm_kernel(points, digits, c, self._P, self._ONE, out)
+        return self._affine(out)
+
+    @lru_cache(maxsize=4)  # noqa: B019 (one table per curve object, kept for the process)
+    def _fixed_table(self, c: int) -> np.ndarray:
+        nwin = -(-self.scalar_field.bits // c)
+        g = self.generator[0]
+        jac = np.zeros((nwin << c, 3, 4), dtype=np.uint64)
+        E.fixed_base_table(tuple(g[0]), tuple(g[1]), c, nwin, self._P, self._ONE, jac)
+        return self._affine(jac).reshape(nwin, 1 << c, 2, 4)
+
+    def batch_mul(self, scalars: np.ndarray) -> np.ndarray:
+        """``scalars[i]·G`` for the curve's generator G (fixed-base windows), ``(n, 2, 4)``."""
+        c = 8
+        table = self._fixed_table(c)
+        s = self.scalar_field._from_mont(self._c(scalars))
+        jac = np.empty((s.shape[0], 3, 4), dtype=np.uint64)
+        E.fixed_base_kernel(table, s, c, self._P, self._ONE, jac)
+        return self._affine(jac)
+
+    # -- encoding -----------------------------------------------------------------------
+
+    def encode(self, points: np.ndarray) -> bytes:
+        """32 bytes a point: x little-endian, bit 255 = y is odd; infinity = zeros."""
+        out = bytearray()
+        for pt in self.to_ints(points):
+            if pt is None:
+                out += bytes(32)
+                continue
+            x, y = pt
+            out += (x | ((y & 1) << 255)).to_bytes(32, "little")
+        return bytes(out)
+
+    def decode(self, data: bytes) -> np.ndarray:
+        if len(data) % 32:
+            raise SerializationError(
+                f"{self.name}: {len(data)} bytes is not a whole number of 32-byte points")
+        p = self.base_field.p
+        pairs: list[tuple[int, int] | None] = []
+        for i in range(0, len(data), 32):
+            v = int.from_bytes(data[i:i + 32], "little")
+            if v == 0:
+                pairs.append(None)
+                continue
+            sign, x = v >> 255, v & ((1 << 255) - 1)
+            if x >= p:
+                raise SerializationError(f"{self.name}: point {i // 32} has a non-canonical x")
+            y = _sqrt(x * x * x + self.b, p)
+            if y is None:
+                raise SerializationError(f"{self.name}: point {i // 32} is not on the curve")
+            if y & 1 != sign:
+                y = p - y
+            if y == 0 and sign:
+                raise SerializationError(f"{self.name}: point {i // 32} has a bad sign bit")
+            pairs.append((x, y))
+        return self.from_ints(pairs)
+
+    def encode_uncompressed(self, points: np.ndarray) -> bytes:
+        return self.base_field.to_bytes(self._c(points).reshape(-1, 4))
+
+    def decode_uncompressed(self, data: bytes) -> np.ndarray:
+        if len(data) % 64:
+            raise SerializationError(
+                f"{self.name}: {len(data)} bytes is not a whole number of 64-byte points")
+        pts = self.base_field.from_bytes(data).reshape(-1, 2, 4)
+        ok = self.is_on_curve(pts)
+        if not ok.all():
+            raise SerializationError(
+                f"{self.name}: point {int(np.nonzero(~ok)[0][0])} is not on the curve")
+        return pts
+
+    # -- hashing to the curve -----------------------------------------------------------
+
+    def hash_to_curve(self, domain: bytes, n: int) -> np.ndarray:
+        """n deterministic points: try-and-increment over Blake2b(domain ‖ i ‖ ctr).
+
+        x = the 64-byte digest mod p; the first x with x³ + b a square wins, y the
+        even root. Public and reproducible; fine for IPA generators (not constant-time,
+        nothing secret goes in). Cofactor 1, so every point is in the group.
+        """
+        p = self.base_field.p
+        pairs = []
+        for i in range(n):
+            ctr = 0
+            while True:
+                h = hashlib.blake2b(domain + i.to_bytes(8, "little") + ctr.to_bytes(4, "little"),
+                                    digest_size=64, person=b"zkml-h2c").digest()
+                x = int.from_bytes(h, "little") % p
+                y = _sqrt(x * x * x + self.b, p)
+                if y is not None and x != 0:
+                    pairs.append((x, y if y % 2 == 0 else p - y))
+                    break
+                ctr += 1
+        return self.from_ints(pairs)
+
+
+BN254_G1 = Curve("bn254_g1", BN254_FQ, BN254_FR, 3, (1, 2))
+PALLAS = Curve("pallas", PASTA_FP, PASTA_FQ, 5, (PASTA_FP.p - 1, 2))
+VESTA = Curve("vesta", PASTA_FQ, PASTA_FP, 5, (PASTA_FQ.p - 1, 2))
+
+CURVES = (BN254_G1, PALLAS, VESTA)
