@@ -8,6 +8,7 @@ circuits.
 
 from __future__ import annotations
 
+import attrs
 import numpy as np
 import tflite_refs as ref
 
@@ -189,4 +190,41 @@ class QMul(Layer):
         return [mul_int8(inputs[0], inputs[1], self.zps, self.mult, self.lo, self.hi)]
 
 
-INT8_LAYERS = {c.name: c for c in (QConv2D, QAveragePool2D, QFullyConnected, QAddSub, QMul)}
+class QMaxPool2D(Layer):
+    """int8 MAX_POOL_2D (shared quantisation). params = [fh, fw, sh, sw, padding, lo, hi]."""
+
+    name = "TestQMaxPool2D"
+    tflite_ops = ("MAX_POOL_2D:int8",)
+
+    def __init__(self, spec) -> None:
+        super().__init__(spec)
+        self.fh, self.fw, self.sh, self.sw, self.padding, self.lo, self.hi = spec.params
+
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        # the same params as the average pool's
+        return attrs.evolve(QAveragePool2D.from_tflite(op, ctx), layer_type=cls.name)
+
+    def forward_int(self, inputs, ctx):
+        padding = "SAME" if self.padding == 0 else "VALID"
+        out = ref.pool2d(inputs[0].astype(np.float64), "max", (self.fh, self.fw),
+                         (self.sh, self.sw), padding)
+        return [np.clip(np.rint(out).astype(np.int64), self.lo, self.hi)]
+
+
+class QReshape(Layer):
+    """int8 RESHAPE (shared quantisation): the values in row-major order."""
+
+    name = "TestQReshape"
+    tflite_ops = ("RESHAPE:int8",)
+
+    @classmethod
+    def from_tflite(cls, op, ctx):
+        return ctx.layer(cls.name, op, inputs=op.inputs[:1])
+
+    def forward_int(self, inputs, ctx):
+        return [inputs[0].reshape(self.spec.out_shapes[0])]
+
+
+INT8_LAYERS = {c.name: c for c in (QConv2D, QAveragePool2D, QFullyConnected, QAddSub, QMul,
+                                   QMaxPool2D, QReshape)}

@@ -1,6 +1,6 @@
 """Random int8 CNNs (per-channel conv / depthwise weights, SAME and VALID padding,
-strides, fused RELU / RELU6, average pooling, ADD / SUB / MUL with constants or earlier
-tensors) converted with int8 layers built on
+strides, fused RELU / RELU6, average and max pooling, ADD / SUB / MUL with constants or
+earlier tensors, optionally a RESHAPE + FULLY_CONNECTED head) converted with int8 layers built on
 zkml_core.convert.tflite_quant (int8_layers.py) run bit-exactly like TFLite's reference
 kernels: the converter's int8 path (op keys, raw integer constants, quantisation
 parameters through ctx) and the requantisation arithmetic together."""
@@ -30,7 +30,7 @@ def random_int8_cnn(draw):
     for i in range(draw(st.integers(1, 4))):
         _, h, wd, c = shape
         op = draw(st.sampled_from(["CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D",
-                                   "ADD", "SUB", "MUL"]))
+                                   "MAX_POOL_2D", "ADD", "SUB", "MUL"]))
         if op in ("ADD", "SUB", "MUL"):
             # with an earlier tensor of this shape or a constant (whole or per channel)
             others = [t for t in seen.get(shape, []) if t != cur]
@@ -59,7 +59,7 @@ def random_int8_cnn(draw):
         else:
             oh, ow = (h - k) // stride + 1, (wd - k) // stride + 1
         act = draw(st.sampled_from(["NONE", "RELU", "RELU6"]))
-        if op == "AVERAGE_POOL_2D":
+        if op in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
             out_shape = (1, oh, ow, c)
             y = w.add_tensor(f"t{i}", out_shape, "int8", q)  # pooling keeps its quantisation
             w.add_op(op, [cur], [y], padding=padding, filter_height=k, filter_width=k,
@@ -88,6 +88,23 @@ def random_int8_cnn(draw):
                      **({"depth_multiplier": 1} if op != "CONV_2D" else {}))
         cur, shape = y, out_shape
         seen.setdefault(shape, []).append(cur)
+    if draw(st.booleans()):  # a classifier head: RESHAPE to (1, n), FULLY_CONNECTED
+        flat = (1, int(np.prod(shape)))
+        r = w.add_tensor("flat", flat, "int8", q)
+        w.add_op("RESHAPE", [cur, w.add_constant("shape", np.array(flat, np.int32))], [r],
+                 new_shape=list(flat))
+        units = draw(st.integers(1, 6))
+        s_w = float(np.float32(rng.uniform(0.002, 0.02)))
+        wq = w.add_constant("fc_w", rng.integers(-127, 128, (units, flat[1])).astype(np.int8),
+                            "int8", Quant(s_w, 0))
+        bias_q = Quant(float(np.float32(q.scales()[0]) * np.float32(s_w)), 0)
+        bq = w.add_constant("fc_b", rng.integers(-500, 500, units).astype(np.int32), "int32",
+                            bias_q)
+        s_out = float(q.scales()[0]) * s_w * 5400 * np.sqrt(flat[1]) / 40
+        q = Quant(float(np.float32(s_out * 2.0 ** rng.uniform(-2, 1))), int(rng.integers(-30, 30)))
+        cur = w.add_tensor("logits", (1, units), "int8", q)
+        w.add_op("FULLY_CONNECTED", [r, wq, bq], [cur],
+                 fused_activation_function=draw(st.sampled_from(["NONE", "RELU"])))
     w.mark_output(cur)
     x = rng.integers(-128, 128, w.tensors[0].shape).astype(np.int8)
     return w.to_bytes(), x
