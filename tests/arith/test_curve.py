@@ -141,3 +141,18 @@ def test_hash_to_curve_is_deterministic_and_on_curve(C):
     assert C.to_ints(a) == C.to_ints(C.hash_to_curve(b"zkml-test", 4))
     assert C.to_ints(a) != C.to_ints(C.hash_to_curve(b"zkml-other", 4))
     assert len(set(C.to_ints(a))) == 4
+
+
+@pytest.mark.parametrize("C", CURVES, ids=lambda C: C.name)
+def test_msm_bucket_edge_cases(C):
+    """Equal digits on P, P and -P: a doubling and a cancellation in every bucket."""
+    ref, rng = ref_of(C), np.random.default_rng(11)
+    P, Q = random_points(C, 2, rng)
+    s, t = (int(x) for x in rng.integers(1, 2**62, 2))
+    pts = np.stack([P, P, C.neg(P[None])[0], Q, C.identity(1)[0], P])
+    sc = C.scalar_field.from_ints([s, s, s, t, 5, 0])
+    g = C.to_ints(pts)
+    expect = ref.add(ref.mul(g[0], s), ref.mul(g[3], t))
+    assert C.to_ints(C.msm(pts, sc)) == [expect]
+    # a sum that is the identity
+    assert C.to_ints(C.msm(pts[:3], C.scalar_field.from_ints([s, s, 2 * s]))) == [None]
