@@ -171,3 +171,39 @@ def test_int64_and_field_assignments_agree():
     assert SLOW_FR.to_ints(to_field(SLOW_FR, [SLOW_FR.p - 1, 2**200])) == [SLOW_FR.p - 1, 2**200 % SLOW_FR.p]
     two = to_field(SLOW_FR, np.array([[1, 2], [3, 4]]), ncols=2)
     assert two.shape == (2, 2, 4) and SLOW_FR.to_ints(two.reshape(-1, 4)) == [1, 2, 3, 4]
+
+
+class CopyIn:
+    """A gadget-style batch: operands (Assigned) are copied into a region, doubled."""
+
+    def __init__(self, cheat: bool = False) -> None:
+        self.cheat = cheat
+
+    def configure(self, cs):
+        a, b = cs.advice_column(), cs.advice_column()
+        q = cs.selector()
+        cs.enable_equality(a)
+        cs.create_gate("double", q.cur() * (b.cur() - 2 * a.cur()))
+        return a, b, q
+
+    def synthesize(self, layouter, cfg):
+        from zkml_core.plonk.layouter import Assigned
+
+        a, b, q = cfg
+        vals = np.arange(-3, 3, dtype=np.int64).reshape(2, 3)
+        with layouter.region("inputs") as region:
+            src = Assigned(region.assign_advice(a, 0, vals.reshape(-1)).reshape(2, 3), vals)
+        with layouter.region("double") as region:
+            moved = src.values.reshape(-1) + (np.arange(6) == 4) * self.cheat
+            region.copy_advice(a, 0, src.cells.flatten(), moved)
+            region.assign_advice(b, 0, 2 * moved)
+            region.enable_selector(q, 0, count=6)
+
+
+def test_copy_advice_ties_operands():
+    from zkml_core.dev.mock import MockProver
+
+    assert MockProver(CopyIn(), [], k=5, field=SLOW_FR).verify() == []
+    fs = MockProver(CopyIn(cheat=True), [], k=5, field=SLOW_FR).verify()
+    assert [(f.kind, f.region, f.row) for f in fs] == [("copy", "double", 10)]
+    assert sorted(v for _, v in fs[0].cells) == [1, 2]

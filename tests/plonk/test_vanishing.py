@@ -89,3 +89,11 @@ def test_violated_gate_is_refused():
         quotient(cs, dom, u, ch, coef, mock.challenges)
     pieces = quotient(cs, dom, u, ch, coef, mock.challenges, check=False)
     assert len(pieces) == cs.degree() - 1 and not all(np.all(p == 0) for p in pieces)
+
+
+def test_instance_evaluation_from_public_values():
+    dom = Domain(F, 6, 1)
+    vals = [secrets.randbelow(F.p) for _ in range(40)] + [-3, 0, 7]
+    x = secrets.randbelow(F.p)
+    coef = dom.lag_to_coef(F.from_ints(vals + [0] * (64 - len(vals))))
+    assert dom.evaluate_lagrange_values([v % F.p for v in vals], x) == poly.evaluate(F, coef, x)
