@@ -49,7 +49,7 @@ MAX_K = 8
 def _lin(coeffs: Any, terms: list[Any]) -> Any:
     """``sum(c * t)`` over the non-zero coefficients (a flat expression)."""
     parts = [c * e for c, e in zip(coeffs, terms, strict=True) if c]
-    return functools.reduce(operator.add, parts)
+    return functools.reduce(operator.add, parts) if parts else 0
 
 
 class PoseidonGadget(Gadget):
