@@ -89,12 +89,19 @@ class Gadget:
     the outputs with numpy, assigns them as arrays and returns them as ``Assigned``.
     One call per batch, never one Python call per cell. See
     :mod:`zkml_core.plonk.layouter` for regions, cells and copies.
+
+    Gadgets of a model circuit are built with no arguments and configured with
+    ``configure(cs, columns, config)``, ``config`` a
+    :class:`zkml_core.plonk.gadgets.GadgetConfig` (scale factor, k, shared columns such
+    as the range table); ``requires`` names the gadgets this one needs configured too.
     """
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    #: names of gadgets that must be configured alongside (e.g. ``("input_lookup",)``)
+    requires: ClassVar[tuple[str, ...]] = ()
 
-    def configure(self, cs: Any, columns: Any) -> None:
+    def configure(self, cs: Any, columns: Any, config: Any = None) -> None:
         raise NotImplementedError
 
     def load_tables(self, layouter: Any) -> None:
