@@ -56,8 +56,12 @@ class Curve:
         self.b = b
         self._P = (base._p[0], base._p[1], base._p[2], base._p[3], base._inv)
         self._ONE = tuple(base._one)
-        self._b = tuple(base.from_ints([b])[0])
-        self.generator = self.from_ints([generator])
+        # built without kernels: importing this module compiles nothing
+        self._b = tuple(base.mont_limbs(b))
+        gx, gy = generator
+        if (gy * gy - gx**3 - b) % base.p:
+            raise ValueError(f"{name}: the generator is not on the curve")
+        self.generator = np.stack([base.mont_limbs(gx), base.mont_limbs(gy)])[None]
 
     def __repr__(self) -> str:
         return f"Curve({self.name})"

@@ -64,6 +64,10 @@ class PrimeField:
 
     # -- conversion ---------------------------------------------------------------------
 
+    def mont_limbs(self, x: int) -> np.ndarray:
+        """One element as ``(4,)`` Montgomery limbs, in pure Python (no kernel call)."""
+        return _limbs(x % self.p * self._r % self.p)
+
     def _to_mont(self, canon: np.ndarray) -> np.ndarray:
         out = np.empty_like(canon)
         K.mul_arr(canon, self._r2, out, self._p, self._inv)

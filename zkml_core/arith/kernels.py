@@ -142,26 +142,26 @@ def mul_arr(a, b, out, p, inv):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = r
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)  # memory-bound: threads gain little, compile costs more
 def add_arr(a, b, out, p):
     n = a.shape[0]
     # broadcast b's single row without a branch typed differently from the loop index
     mask = ZERO if b.shape[0] == 1 else ~ZERO
     p0, p1, p2, p3 = p[0], p[1], p[2], p[3]
-    for i in prange(n):
+    for i in range(n):
         j = i & mask
         r = mod_add(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[j, 0], b[j, 1], b[j, 2], b[j, 3],
                     p0, p1, p2, p3)
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = r
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)  # memory-bound: threads gain little, compile costs more
 def sub_arr(a, b, out, p):
     n = a.shape[0]
     # broadcast b's single row without a branch typed differently from the loop index
     mask = ZERO if b.shape[0] == 1 else ~ZERO
     p0, p1, p2, p3 = p[0], p[1], p[2], p[3]
-    for i in prange(n):
+    for i in range(n):
         j = i & mask
         r = mod_sub(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[j, 0], b[j, 1], b[j, 2], b[j, 3],
                     p0, p1, p2, p3)

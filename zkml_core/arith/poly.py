@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -35,16 +36,23 @@ def _bit_reverse(a):
 
 
 @njit(cache=True)
-def _ntt_stage_range(a, tw, m, step, k0, k1, p, inv):
+def _butterflies(a, tw, m, k0, k1, j0, j1, p, inv):
+    """Radix-2 butterflies of span m on groups k0, k0 + 2m, ... < k1, for j in [j0, j1).
+
+    ``tw[m + j]`` is the twiddle of butterfly j at span m (stage-contiguous table).
+    """
     p0, p1, p2, p3 = p[0], p[1], p[2], p[3]
     for k in range(k0, k1, 2 * m):
-        for jj in range(m):
-            w = jj * step
+        for jj in range(j0, j1):
             lo = k + jj
             hi = lo + m
-            t = mont_mul(a[hi, 0], a[hi, 1], a[hi, 2], a[hi, 3],
-                         tw[w, 0], tw[w, 1], tw[w, 2], tw[w, 3], p0, p1, p2, p3, inv)
             u0, u1, u2, u3 = a[lo, 0], a[lo, 1], a[lo, 2], a[lo, 3]
+            if m == 1:  # twiddle 1: no multiplication
+                t = (a[hi, 0], a[hi, 1], a[hi, 2], a[hi, 3])
+            else:
+                w = m + jj
+                t = mont_mul(a[hi, 0], a[hi, 1], a[hi, 2], a[hi, 3],
+                             tw[w, 0], tw[w, 1], tw[w, 2], tw[w, 3], p0, p1, p2, p3, inv)
             s = mod_add(u0, u1, u2, u3, t[0], t[1], t[2], t[3], p0, p1, p2, p3)
             d = mod_sub(u0, u1, u2, u3, t[0], t[1], t[2], t[3], p0, p1, p2, p3)
             a[lo, 0], a[lo, 1], a[lo, 2], a[lo, 3] = s
@@ -52,49 +60,27 @@ def _ntt_stage_range(a, tw, m, step, k0, k1, p, inv):
 
 
 @njit(cache=True, parallel=True)
-def _ntt_inplace(a, tw, p, inv):
-    """Radix-2 DIT: bit-reversed input -> natural order. ``tw[i] = w^i``, i < n/2.
+def _ntt_inplace(a, tw, nblocks, p, inv):
+    """Radix-2 DIT: bit-reversed input -> natural order, in two parallel regions.
 
-    Small stages run on independent blocks in parallel (no barrier inside a stage);
-    the last stages, whose butterflies span more than a block, split their butterfly
-    range instead.
+    Stages whose butterfly groups fit in one of ``nblocks`` blocks run block by block
+    (independent work, no barrier per stage); the last log2(nblocks) stages split each
+    group's butterflies between the threads instead.
     """
     n = a.shape[0]
     _bit_reverse(a)
-    nblocks = 2
-    block = n // nblocks if n >= 2048 else n
-    m = 1
-    # stages whose butterfly groups fit in one block: blocks are independent
-    while m < block:
-        step = n // (2 * m)
-        for b in prange(n // block):
-            _ntt_stage_range(a, tw, m, step, b * block, (b + 1) * block, p, inv)
-        m *= 2
-    # remaining stages: one group of 2m spans blocks; parallelise over j within groups
+    block = n // nblocks
+    for b in prange(nblocks):
+        m = 1
+        while m < block:
+            _butterflies(a, tw, m, b * block, (b + 1) * block, 0, m, p, inv)
+            m *= 2
+    m = block
     while m < n:
-        step = n // (2 * m)
-        for k in range(0, n, 2 * m):
-            chunks = nblocks
-            size = m // chunks
-            for c in prange(chunks):
-                _ntt_span(a, tw, m, step, k, c * size, (c + 1) * size, p, inv)
+        size = m // nblocks
+        for c in prange(nblocks):
+            _butterflies(a, tw, m, 0, n, c * size, (c + 1) * size, p, inv)
         m *= 2
-
-
-@njit(cache=True)
-def _ntt_span(a, tw, m, step, k, j0, j1, p, inv):
-    p0, p1, p2, p3 = p[0], p[1], p[2], p[3]
-    for jj in range(j0, j1):
-        w = jj * step
-        lo = k + jj
-        hi = lo + m
-        t = mont_mul(a[hi, 0], a[hi, 1], a[hi, 2], a[hi, 3],
-                     tw[w, 0], tw[w, 1], tw[w, 2], tw[w, 3], p0, p1, p2, p3, inv)
-        u0, u1, u2, u3 = a[lo, 0], a[lo, 1], a[lo, 2], a[lo, 3]
-        s = mod_add(u0, u1, u2, u3, t[0], t[1], t[2], t[3], p0, p1, p2, p3)
-        d = mod_sub(u0, u1, u2, u3, t[0], t[1], t[2], t[3], p0, p1, p2, p3)
-        a[lo, 0], a[lo, 1], a[lo, 2], a[lo, 3] = s
-        a[hi, 0], a[hi, 1], a[hi, 2], a[hi, 3] = d
 
 
 @njit(cache=True)
@@ -132,10 +118,26 @@ def _log2(n: int) -> int:
 
 @lru_cache(maxsize=64)
 def _twiddles(F: PrimeField, log_n: int, inverse: bool) -> np.ndarray:
+    """Stage-contiguous table: row m + j = w_{2m}^j for m = 1, 2, ..., n/2 (row 0 unused)."""
+    n = 1 << log_n
     w = F.root_of_unity(log_n)
     if inverse:
         w = pow(w, -1, F.p)
-    return F.powers(w, max(1, (1 << log_n) // 2))
+    pw = F.powers(w, max(1, n // 2))
+    tw = np.zeros((max(2, n), 4), dtype=np.uint64)
+    m = 1
+    while m < n:
+        tw[m:2 * m] = pw[::n // (2 * m)][:m]
+        m *= 2
+    return tw
+
+
+def _blocks(n: int) -> int:
+    """Parallel blocks: one per numba thread (a power of two), none for small sizes."""
+    if n < 1 << 12:
+        return 1
+    t = numba.get_num_threads()
+    return 1 << (t.bit_length() - 1)
 
 
 def ntt(F: PrimeField, coeffs: np.ndarray) -> np.ndarray:
@@ -143,7 +145,7 @@ def ntt(F: PrimeField, coeffs: np.ndarray) -> np.ndarray:
     log_n = _log2(coeffs.shape[0])
     a = np.array(coeffs, dtype=np.uint64, order="C", copy=True)
     if log_n:
-        _ntt_inplace(a, _twiddles(F, log_n, False), F._p, F._inv)
+        _ntt_inplace(a, _twiddles(F, log_n, False), _blocks(a.shape[0]), F._p, F._inv)
     return a
 
 
@@ -153,7 +155,7 @@ def intt(F: PrimeField, evals: np.ndarray) -> np.ndarray:
     log_n = _log2(n)
     a = np.array(evals, dtype=np.uint64, order="C", copy=True)
     if log_n:
-        _ntt_inplace(a, _twiddles(F, log_n, True), F._p, F._inv)
+        _ntt_inplace(a, _twiddles(F, log_n, True), _blocks(n), F._p, F._inv)
     return F.mul(a, F.from_ints([pow(n, -1, F.p)]))
 
 
