@@ -112,6 +112,9 @@ class RowOpGadget(Gadget):
 
     compute_field: Any = None
 
+    def assign_extra(self, layouter: Any, region: Any, rows: int) -> None:
+        """Cells beyond the ops' (e.g. a shared divisor column) in the batch's region."""
+
     def assign(self, layouter: Any, *operands: Assigned) -> Any:
         """One region for the whole batch; returns the output (or a tuple of outputs),
         shaped like the broadcast operands."""
@@ -147,6 +150,7 @@ class RowOpGadget(Gadget):
         with layouter.region(self.name) as region:
             cells = region.assign_advice(self.columns, 0, grid)
             region.enable_selector(self.q, 0, count=rows)
+            self.assign_extra(layouter, region, rows)
         cells = cells.reshape(total, self.width)
         self.last_cells = cells  # (op, role): for tests and debugging
         for i, o in enumerate(ops):
