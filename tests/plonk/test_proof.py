@@ -96,6 +96,9 @@ def test_proofs_are_randomised(kzg, keys, proof):
     c = FeatureCircuit()
     again = create_proof(backend, params, keys[1], c, c.instances())
     assert again != proof and len(again) == len(proof)
+    # the first advice commitment already differs: its blinding rows are fresh randomness
+    head = len(b"ZKMLPRF") + 2
+    assert again[head : head + 32] != proof[head : head + 32]
     assert verify_proof(backend, params, keys[0], again, c.instances())
 
 
