@@ -10,6 +10,7 @@ the lookup input of rows the selector leaves off.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -48,6 +49,32 @@ class TableGadget(RowOpGadget):
         check_in_range(f"{self.name} input", x, cfg.min_val, cfg.min_val + cfg.num_rows - 1,
                        "use a larger k (or a smaller scale factor)")
         return (self.table_values()[x - cfg.min_val],)
+
+
+def rust_round(v: np.ndarray) -> np.ndarray:
+    """Rust's ``f64::round() as i64`` elementwise: ties away from zero, saturating at the
+    int64 limits, NaN -> 0 (zkml builds its tables this way)."""
+    v = np.asarray(v, dtype=np.float64)
+    mag = np.abs(v)
+    with np.errstate(invalid="ignore"):
+        whole = np.floor(mag)
+        whole = whole + (mag - whole >= 0.5)  # mag - floor(mag) is exact
+    signed = np.copysign(whole, v)
+    inside = np.abs(signed) < 2.0**63
+    out = np.where(inside, signed, 0.0).astype(np.int64)
+    out[~inside & (signed > 0)] = np.iinfo(np.int64).max
+    out[~inside & (signed < 0)] = np.iinfo(np.int64).min
+    return out
+
+
+def scaled_table(fn: Callable[[float], float], x: np.ndarray, sf: int, out_scale: int) -> np.ndarray:
+    """``round(fn(x / sf) * out_scale)`` per value in f64, ``fn`` a scalar function (the C
+    library's, as zkml's Rust calls it: numpy's vectorised exp / tanh may differ in the
+    last bit)."""
+    v = x.astype(np.float64) / float(sf)
+    with np.errstate(all="ignore"):
+        y = np.asarray(np.frompyfunc(fn, 1, 1)(v), dtype=np.float64) * float(out_scale)
+    return rust_round(y)
 
 
 @functools.lru_cache(maxsize=32)

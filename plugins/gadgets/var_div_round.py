@@ -42,12 +42,14 @@ class VarDivRound(RowOpGadget):
     description = "round-half-up division by a constant or range-checked divisor"
     width, n_inputs = 3, 1
     requires = ("input_lookup",)
+    #: whether a witness divisor gets the lookup ``b - 1 in T``
+    checks_divisor = True
 
     def configure(self, cs, columns, config=None):
         columns = list(columns)
         self.b_col = columns[-1]
         cs.enable_equality(self.b_col)
-        self.q_var = cs.selector(f"{self.name}_variable_divisor")
+        self.q_var = cs.selector(f"{self.name}_variable_divisor") if self.checks_divisor else None
         super().configure(cs, columns[:-1], config)
         config.constants(cs)
 
@@ -62,6 +64,10 @@ class VarDivRound(RowOpGadget):
             cs.lookup(f"{self.name} quotient op{j}", [(q * (c - lo), t)])
         cs.lookup(f"{self.name} divisor", [(self.q_var.cur() * (b - 1), t)])
 
+    def divisor_limit(self) -> int:
+        """The largest divisor the remainder's range check covers."""
+        return self.config.num_rows // 2
+
     def assign(self, layouter: Any, a: Assigned, divisor: int | Assigned) -> Assigned:
         """``round_half_up(a / divisor)``, shaped like ``a``; ``divisor`` is an int (a
         constant of the circuit) or a one-cell ``Assigned`` (a witness, range-checked)."""
@@ -73,7 +79,7 @@ class VarDivRound(RowOpGadget):
             self._source = divisor.cells.flatten()
         else:
             b, self._variable, self._source = int(divisor), False, None
-        limit = self.config.num_rows // 2
+        limit = self.divisor_limit()
         if not 1 <= b <= limit:
             raise CircuitError(f"{self.name}: divisor {b} is outside [1, {limit}], the range "
                                "its remainder check covers; use a larger k or var_div_round_big3")
@@ -91,7 +97,7 @@ class VarDivRound(RowOpGadget):
         cells = region.assign_advice(self.b_col, 0, np.full(rows, self._b, dtype=np.int64))
         source = self._source if self._variable else layouter.constant([self._b])
         layouter.constrain_equal(cells, source)
-        if self._variable:
+        if self._variable and self.q_var is not None:
             region.enable_selector(self.q_var, 0, count=rows)
         self.last_divisor_cells = cells
 

@@ -60,7 +60,8 @@ def reference(name: str, x: int, sf: int) -> int:
     if name == "rsqrt":
         if v < 0:
             return 0
-        return rust_round(sf / math.sqrt(v)) if v > 0 else 2**63 - 1
+        # (1 / sqrt) * sf, in this order, as zkml's layers compute it
+        return rust_round(1.0 / math.sqrt(v) * sf) if v > 0 else 2**63 - 1
     raise AssertionError(name)
 
 
@@ -133,3 +134,35 @@ def test_table_gadget_tampering(name, op):
 def test_input_outside_the_table_is_a_clear_error():
     with pytest.raises(CircuitError, match="outside"):
         GadgetCircuit(["relu"], call("relu"), [np.array([500])], k=8).failures()
+
+
+LAYER_TABLES = {  # gadget -> (layer module, its table function, output scale in sf powers)
+    "exp": ("_table", "f64_exp", 2),
+    "logistic": ("_table", "f64_sigmoid", 1),
+    "tanh": ("tanh", "Tanh", 1),
+    "pow": ("_table", "f64_cube", 1),
+    "sqrt": ("_table", "f64_sqrt", 1),
+    "rsqrt": ("_table", "f64_rsqrt", 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(n for n in LAYER_TABLES if n in CLASSES))
+@pytest.mark.parametrize("sf", [1, 5, 100])
+def test_tables_equal_the_layers_forward_int(name, sf):
+    """The gadget's table (the circuit) and the layer's forward_int (the witness) agree
+    on every input of a k = 10 table, also for scale factors that are not powers of 2."""
+    import importlib
+
+    from zkml_plugins.layers._table import table_lookup
+
+    from zkml_core.model.context import ExecContext
+
+    module, attr, power = LAYER_TABLES[name]
+    fn = getattr(importlib.import_module(f"zkml_plugins.layers.{module}"), attr)
+    fn = getattr(fn, "table_function", fn)
+    ctx = ExecContext(scale_factor=sf, k=10, num_cols=4)
+    c = GadgetCircuit([name], call(name), [np.array([0])], sf=sf, k=10)
+    c.failures()
+    x = np.arange(ctx.min_val, ctx.max_val + 1, dtype=np.int64)
+    table = c.gadgets[name].table_values()
+    assert table[: x.size].tolist() == table_lookup(name, x, fn, sf**power, ctx).tolist()

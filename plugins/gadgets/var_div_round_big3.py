@@ -1,0 +1,67 @@
+"""VarDivRoundBig3: ``c = round_half_up(a / b)`` for divisors beyond the range table
+(softmax's sum of exponentials), remainders split in three limbs of base ``B = num_rows``.
+
+Layout ``a | c | r0 r1 r2 | t0 t1 t2`` per op, ``(num_cols - 1) // 8`` ops a row (so
+``num_cols >= 9``), the divisor in the last column. With ``r = r0 + B r1 + B^2 r2`` and
+``t = t0 + B t1 + B^2 t2``, on every op of an enabled row:
+
+- gates ``2a + b = 2b c + r`` and ``r + t = 2b - 1``;
+- every limb in T: ``0 <= r, t < B^3``, hence ``0 <= r < 2b``;
+- ``c - min_val in T``: the quotient is in ``[min_val, max_val]``.
+
+As in ``var_div_round``, ``2b (c - c') = r' - r`` with small sides forces one quotient.
+The divisor is a constant or a copied cell; ``r + t + 1 = 2b`` with the limbs in range
+makes ``2b`` an integer in ``[1, 2 B^3)``, and the division gate (whose other terms are
+small integers) rules out the odd case, so ``1 <= b <= B^3`` without a lookup on b.
+"""
+
+from __future__ import annotations
+
+from zkml_plugins.gadgets._ops import check_in_range
+from zkml_plugins.gadgets.var_div_round import VarDivRound, round_div_parts
+
+from zkml_core.hookspecs import hookimpl
+
+
+class VarDivRoundBig3(VarDivRound):
+    name = "var_div_round_big3"
+    description = "round-half-up division by a large divisor (3-limb remainders)"
+    width, n_inputs = 8, 1
+    checks_divisor = False
+
+    def constrain(self, cs, q, slots):
+        cfg = self.config
+        t, lo, base = cfg.range_table(cs), cfg.min_val, cfg.num_rows
+        b = self.b_col.cur()
+
+        def limbs(x0, x1, x2):
+            return x0 + base * x1 + base * base * x2
+
+        constraints = []
+        for j, (a, c, r0, r1, r2, t0, t1, t2) in enumerate(slots):
+            r = limbs(r0, r1, r2)
+            constraints.append((f"op{j} division", q * (2 * a + b - 2 * b * c - r)))
+            constraints.append((f"op{j} remainder bound", q * (r + limbs(t0, t1, t2) - (2 * b - 1))))
+        cs.create_gate(self.name, constraints)
+        for j, (_, c, *parts) in enumerate(slots):
+            for name, limb in zip(["r0", "r1", "r2", "t0", "t1", "t2"], parts, strict=True):
+                cs.lookup(f"{self.name} limb {name} op{j}", [(q * limb, t)])
+            cs.lookup(f"{self.name} quotient op{j}", [(q * (c - lo), t)])
+
+    def divisor_limit(self) -> int:
+        return min(self.config.num_rows**3 // 2, 2**61)  # (and int64 witnesses)
+
+    def compute(self, a):
+        cfg = self.config
+        c, r = round_div_parts(a, self._b)
+        check_in_range(f"{self.name} quotient", c, cfg.min_val, cfg.max_val,
+                       "use a larger k (or a smaller scale factor)")
+        t = 2 * self._b - 1 - r
+        base = cfg.num_rows
+        return (c, r % base, r // base % base, r // (base * base),
+                t % base, t // base % base, t // (base * base))
+
+
+@hookimpl
+def zkml_register_gadgets():
+    return [VarDivRoundBig3]
