@@ -166,3 +166,37 @@ def test_registered_as_the_poseidon_gadget():
     reg = Registry(autoload=False)
     reg.register(plugin)
     assert reg.gadgets() == {"poseidon": PoseidonGadget}
+
+
+class ModelStyleCircuit:
+    """The gadget built the way a model circuit builds gadgets: by name, with a GadgetConfig."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def configure(self, cs):
+        from zkml_core.plonk.gadgets import GadgetConfig, configure_gadgets
+
+        cols = [cs.advice_column() for _ in range(8)]
+        inst = cs.instance_column()
+        cs.enable_equality(inst)
+        config = GadgetConfig(scale_factor=512, k=9, columns=cols)
+        gadgets = configure_gadgets(cs, config, ["poseidon"], {"poseidon": PoseidonGadget})
+        return gadgets["poseidon"], cols, inst
+
+    def synthesize(self, layouter, cfg):
+        gadget, cols, inst = cfg
+        with layouter.region("inputs") as region:
+            cells = region.assign_advice(cols[:len(self.values)], 0, np.array([self.values]))
+        out = gadget.assign(layouter, Assigned(cells.flatten(), np.array(self.values)))
+        layouter.constrain_instance(out.cells, inst, [0])
+
+
+def test_configured_by_name_with_a_gadget_config():
+    values = [5, -6, 7]
+    expected = hash_message(poseidon_params("bn254"), values)
+    circuit = ModelStyleCircuit(values)
+    _, k = rows_needed(circuit)
+    assert MockProver(circuit, [[expected]], k=k, field=FIELD_OBJS["bn254"]).verify() == []
+    fails = MockProver(circuit, [[expected + 1]], k=k, field=FIELD_OBJS["bn254"]).verify()
+    assert [f.kind for f in fails] == ["instance"]

@@ -70,7 +70,12 @@ class PoseidonGadget(Gadget):
         """Rows of one absorbed block: the rounds plus the output row."""
         return len(self.plan) + 1
 
-    def configure(self, cs: Any, columns: Any) -> None:
+    def configure(self, cs: Any, columns: Any, config: Any = None) -> None:
+        """Declare the gates on ``cs`` over ``columns`` (4, or 6+ for degree 4).
+
+        ``config`` (a :class:`zkml_core.plonk.gadgets.GadgetConfig`, optional) provides
+        the shared constants column.
+        """
         columns = list(columns)
         if len(columns) < 4:
             raise CircuitError(
@@ -92,7 +97,9 @@ class PoseidonGadget(Gadget):
         self.fixed = [cs.fixed_column(f"poseidon_c{i}") for i in range(max(6, self.k + 3))]
         gates = [FULL] + sorted({f"{PARTIAL}{n}" for kind, _, n in self.plan if kind == PARTIAL})
         self.q = {g: cs.selector(f"poseidon_{g}") for g in gates + ["absorb"]}
-        if not cs.constants:
+        if config is not None:
+            config.constants(cs)
+        elif not cs.constants:
             cs.enable_constant(cs.fixed_column("constants"))
 
         m = prm.mds
