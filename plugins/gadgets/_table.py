@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
-from zkml_plugins.gadgets._ops import RowOpGadget, check_in_range
+from zkml_plugins.gadgets._ops import RowOpGadget
 
 from zkml_core.plonk.gadgets import GadgetConfig
 
@@ -46,8 +46,9 @@ class TableGadget(RowOpGadget):
 
     def compute(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
         cfg = self.config
-        check_in_range(f"{self.name} input", x, cfg.min_val, cfg.min_val + cfg.num_rows - 1,
+        self.check_range(f"{self.name} input", x, cfg.min_val, cfg.min_val + cfg.num_rows - 1,
                        "use a larger k (or a smaller scale factor)")
+        x = np.clip(x, cfg.min_val, cfg.min_val + cfg.num_rows - 1)  # (keygen zeros stay)
         return (self.table_values()[x - cfg.min_val],)
 
 

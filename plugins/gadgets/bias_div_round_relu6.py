@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import numpy as np
-from zkml_plugins.gadgets._ops import RowOpGadget, check_fits, check_in_range, max_abs
+from zkml_plugins.gadgets._ops import RowOpGadget, check_fits, max_abs
 from zkml_plugins.gadgets.var_div_round import round_div_parts
 
 from zkml_core.errors import CircuitError
@@ -72,7 +72,7 @@ class BiasDivRoundRelu6(RowOpGadget):
         quotient, mod = round_div_parts(x, sf)
         check_fits(self.name, max_abs(quotient) + max_abs(bias))
         div = quotient + bias
-        check_in_range(f"{self.name} result", div, cfg.min_val, cfg.max_val,
+        self.check_range(f"{self.name} result", div, cfg.min_val, cfg.max_val,
                        "use a larger k (or a smaller scale factor)")
         return div, mod, np.clip(div, 0, 6 * sf)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from zkml_plugins.gadgets._ops import RowOpGadget, broadcast, check_in_range
+from zkml_plugins.gadgets._ops import RowOpGadget, broadcast
 
 from zkml_core.errors import CircuitError
 from zkml_core.hookspecs import hookimpl
@@ -37,7 +37,7 @@ class Max(RowOpGadget):
             cs.lookup(f"{self.name} not below b op{j}", [(q * (o - b), t)])
 
     def compute(self, a, b):
-        check_in_range(f"{self.name} difference", a - b, -(self.config.num_rows - 1),
+        self.check_range(f"{self.name} difference", a - b, -(self.config.num_rows - 1),
                        self.config.num_rows - 1, "use a larger k")
         return (np.maximum(a, b),)
 

@@ -17,7 +17,6 @@ small integers) rules out the odd case, so ``1 <= b <= B^3`` without a lookup on
 
 from __future__ import annotations
 
-from zkml_plugins.gadgets._ops import check_in_range
 from zkml_plugins.gadgets.var_div_round import VarDivRound, round_div_parts
 
 from zkml_core.hookspecs import hookimpl
@@ -54,7 +53,7 @@ class VarDivRoundBig3(VarDivRound):
     def compute(self, a):
         cfg = self.config
         c, r = round_div_parts(a, self._b)
-        check_in_range(f"{self.name} quotient", c, cfg.min_val, cfg.max_val,
+        self.check_range(f"{self.name} quotient", c, cfg.min_val, cfg.max_val,
                        "use a larger k (or a smaller scale factor)")
         t = 2 * self._b - 1 - r
         base = cfg.num_rows
