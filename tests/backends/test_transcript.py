@@ -148,3 +148,51 @@ def test_truncated_and_trailing_bytes_are_rejected():
     vt.read_scalar()
     with pytest.raises(SerializationError, match="1 trailing bytes"):
         vt.finish()
+
+
+def _g1_points(n: int, seed: int):
+    """Random BN254 G1 points from py_ecc (the independent curve reference) and infinity."""
+    from py_ecc import optimized_bn128 as bn
+
+    rng = random.Random(seed)
+    pts = []
+    for _ in range(n):
+        x, y = bn.normalize(bn.multiply(bn.G1, rng.randrange(1, P)))
+        pts.append((x.n, y.n))
+    return pts + [None]
+
+
+def test_points_round_trip_and_are_absorbed_as_documented():
+    from zkml_core.arith.curve import BN254_G1
+
+    pairs = _g1_points(3, seed=1)
+    pt = ProverTranscript(BN254_FR, BN254_G1)
+    h = hashlib.blake2b(digest_size=64, person=b"zkml-transcript")
+    for xy in pairs:
+        pt.write_point(BN254_G1.from_ints([xy]))
+        enc = bytes(32) if xy is None else (xy[0] | (xy[1] & 1) << 255).to_bytes(32, "little")
+        h.update(b"\x01" + enc)
+    h.update(b"\x00")
+    c = pt.squeeze_challenge()
+    assert c == int.from_bytes(h.digest(), "little") % P
+    vt = VerifierTranscript(BN254_FR, BN254_G1, pt.proof_bytes())
+    assert [BN254_G1.to_ints(vt.read_point())[0] for _ in pairs] == pairs
+    assert vt.squeeze_challenge() == c
+    vt.finish()
+    with pytest.raises(ValueError, match=r"\(1, 2, 4\)"):
+        pt.write_point(BN254_G1.from_ints(pairs[:2]))
+
+
+def test_invalid_point_encodings_are_rejected():
+    from zkml_core.arith.curve import BN254_G1
+
+    q = BN254_G1.base_field.p
+    x_off = next(x for x in range(1, 100) if pow(x**3 + 3, (q - 1) // 2, q) == q - 1)
+    x_on, _ = _g1_points(1, seed=2)[0]
+    for data in (x_off.to_bytes(32, "little"),               # no y for this x
+                 (x_on + q).to_bytes(32, "little"),          # x not canonical
+                 (1 << 255).to_bytes(32, "little")):         # "infinity" with a sign bit
+        with pytest.raises(SerializationError):
+            VerifierTranscript(BN254_FR, BN254_G1, data).read_point()
+    with pytest.raises(SerializationError, match="ends early"):
+        VerifierTranscript(BN254_FR, BN254_G1, bytes(31)).read_point()
