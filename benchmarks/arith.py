@@ -1,92 +1,103 @@
-"""Arithmetic engine benchmark: field mul, NTT, MSM, with references measured in the same run.
+"""Arithmetic engine benchmark (issue 3): field mul, NTT, MSM, with references.
 
-    python benchmarks/arith.py --json
+Prints one JSON object (``--json``) or one line per figure. Every figure is the median
+of ``--repeat`` runs after a warm-up call (so numba compilation is not timed).
 
-Prints one JSON object (medians over --repeat runs). ``*_1thread_s`` rows pin numba to
-one thread; the others use every core. References: py_ecc's optimized G1 addition and
-a Python-int modular multiplication, so ratios stay meaningful across machines.
-Targets (2-core machine, single thread): fr_mul_ns <= 15, ntt_2_16_1thread_s <= 0.018,
-msm_bn254_2_16_1thread_s <= 0.2.
+This machine's cores are shared, so single-thread figures (``fr_mul_ns``, ``ntt_*_s``,
+``*_1thread_s`` and the two references) are the calling thread's CPU time
+(``time.thread_time``) with ``numba.set_num_threads(1)`` (the work then runs on the
+calling thread): they leave out time spent waiting for a core. ``*_wall_s``,
+``msm_bn254_2_16_s`` and ``msm_pallas_2_16_s`` are wall-clock with every numba thread
+and depend on the machine's load (``load_avg_1min``). References from the same run:
+``py_ecc_g1_add_us`` (py_ecc.optimized_bn128 Jacobian add) and ``pyint_fr_mul_ns``
+(Python ``a * b % r``). Targets (2-core machine, single thread): fr_mul_ns <= 15,
+ntt_2_16_s <= 0.018, msm_bn254_2_16_1thread_s <= 0.2.
+
+    python benchmarks/arith.py [--json] [--repeat 5]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 
 import numba
 import numpy as np
+from py_ecc import optimized_bn128 as ob
+
+from zkml_core.arith import poly
+from zkml_core.arith.curve import BN254_G1, PALLAS
+from zkml_core.arith.field import BN254_FR
 
 
-def median_time(fn, repeat: int) -> float:
-    fn()  # warm-up (compilation, caches)
+def median_time(fn, repeat: int, clock=time.perf_counter) -> float:
+    fn()  # warm-up: compilation, twiddle tables
     times = []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t = clock()
         fn()
-        times.append(time.perf_counter() - t)
+        times.append(clock() - t)
     return statistics.median(times)
+
+
+def cpu_1thread(fn, repeat: int) -> float:
+    """Median CPU seconds of fn on this thread with one numba thread."""
+    prev = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        return median_time(fn, repeat, time.thread_time)
+    finally:
+        numba.set_num_threads(prev)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="print one JSON object")
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=5, help="timed runs per figure")
     args = ap.parse_args()
-
-    from py_ecc import optimized_bn128 as ob
-
-    from zkml_core.arith import kernels as K
-    from zkml_core.arith import poly
-    from zkml_core.arith.curve import BN254_G1, PALLAS
-    from zkml_core.arith.field import BN254_FR as F
-
+    rep = args.repeat
     rng = np.random.default_rng(0)
-    res: dict[str, float] = {"threads": numba.get_num_threads()}
-    full = numba.get_num_threads()
+    F = BN254_FR
+    res: dict[str, float] = {"threads": numba.get_num_threads(),
+                             "load_avg_1min": os.getloadavg()[0]}
 
     n = 1 << 20
     a, b = F.random(n, rng), F.random(n, rng)
-    out = np.empty_like(a)
-    numba.set_num_threads(1)
-    res["fr_mul_ns"] = median_time(lambda: K.mul_arr(a, b, out, F._p, F._inv), args.repeat) / n * 1e9
-    numba.set_num_threads(full)
+    res["fr_mul_ns"] = cpu_1thread(lambda: F.mul(a, b), rep) / n * 1e9
+
+    xs = [int(x) for x in rng.integers(1, 2**62, 1000)]
+    ys = [(x * 0x9E3779B97F4A7C15 + 12345) ** 4 % F.p for x in xs]
+    res["pyint_fr_mul_ns"] = median_time(
+        lambda: [x * y % F.p for x, y in zip(xs, ys, strict=True)], rep,
+        time.thread_time) / len(xs) * 1e9
 
     for lg in (16, 18):
         c = F.random(1 << lg, rng)
-        res[f"ntt_2_{lg}_s"] = median_time(lambda c=c: poly.ntt(F, c), args.repeat)
-        numba.set_num_threads(1)
-        res[f"ntt_2_{lg}_1thread_s"] = median_time(lambda c=c: poly.ntt(F, c), args.repeat)
-        numba.set_num_threads(full)
+        res[f"ntt_2_{lg}_s"] = cpu_1thread(lambda c=c: poly.ntt(F, c), rep)
+        res[f"ntt_2_{lg}_wall_s"] = median_time(lambda c=c: poly.ntt(F, c), rep)
 
     m = 1 << 16
-    pts = BN254_G1.batch_mul(BN254_G1.scalar_field.random(m, rng))
-    sc = BN254_G1.scalar_field.random(m, rng)
-    res["msm_bn254_2_16_s"] = median_time(lambda: BN254_G1.msm(pts, sc), args.repeat)
-    numba.set_num_threads(1)
-    res["msm_bn254_2_16_1thread_s"] = median_time(lambda: BN254_G1.msm(pts, sc), args.repeat)
-    numba.set_num_threads(full)
-    ppts = PALLAS.batch_mul(PALLAS.scalar_field.random(m, rng))
-    psc = PALLAS.scalar_field.random(m, rng)
-    res["msm_pallas_2_16_s"] = median_time(lambda: PALLAS.msm(ppts, psc), args.repeat)
+    for C, key in ((BN254_G1, "bn254"), (PALLAS, "pallas")):
+        pts = C.batch_mul(C.scalar_field.random(m, rng))
+        sc = C.scalar_field.random(m, rng)
+        res[f"msm_{key}_2_16_s"] = median_time(lambda C=C, p=pts, s=sc: C.msm(p, s), rep)
+        res[f"msm_{key}_2_16_1thread_s"] = cpu_1thread(lambda C=C, p=pts, s=sc: C.msm(p, s), rep)
 
-    # references, same run
     g2 = ob.double(ob.G1)
-    reps = 2000
     res["py_ecc_g1_add_us"] = median_time(
-        lambda: [ob.add(ob.G1, g2) for _ in range(reps)], args.repeat) / reps * 1e6
-    x, y, p = F.p - 12345, F.p // 3, F.p
-    res["pyint_fr_mul_ns"] = median_time(
-        lambda: [x * y % p for _ in range(100000)], args.repeat) / 100000 * 1e9
-    res["msm_vs_py_ecc_adds"] = res["msm_bn254_2_16_1thread_s"] / (m * res["py_ecc_g1_add_us"] * 1e-6)
+        lambda: [ob.add(ob.G1, g2) for _ in range(200)], rep, time.thread_time) / 200 * 1e6
+    res["msm_1thread_vs_py_ecc_adds"] = res["msm_bn254_2_16_1thread_s"] / (
+        m * res["py_ecc_g1_add_us"] * 1e-6)
 
+    res = {k: (round(v, 6) if isinstance(v, float) else v) for k, v in res.items()}
     if args.json:
         print(json.dumps(res))
     else:
         for k, v in res.items():
-            print(f"{k:28s} {v:.6g}")
+            print(f"{k:28s} {v}")
 
 
 if __name__ == "__main__":

@@ -153,6 +153,10 @@ class Curve:
         points, scalars = self._c(points), self._c(scalars)
         if points.shape[0] != scalars.shape[0]:
             raise ValueError(f"msm: {points.shape[0]} points but {scalars.shape[0]} scalars")
+        # points at infinity and zero scalars add nothing; the kernel assumes neither
+        keep = points.reshape(-1, 8).any(axis=1) & scalars.any(axis=1)
+        if not keep.all():
+            points, scalars = points[keep], scalars[keep]
         if points.shape[0] == 0:
             return self.empty(1)
         c = self.window_bits(points.shape[0])

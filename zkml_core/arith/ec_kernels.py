@@ -14,24 +14,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from zkml_core.arith.kernels import ZERO, mod_add, mod_sub, mont_mul
+from zkml_core.arith.kernels import ZERO
+from zkml_core.arith.llvm_ops import fa, fm, fs
 
 Z4 = (ZERO, ZERO, ZERO, ZERO)
-
-
-@njit(cache=True)
-def fm(a, b, P):
-    return mont_mul(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3], P[0], P[1], P[2], P[3], P[4])
-
-
-@njit(cache=True)
-def fa(a, b, P):
-    return mod_add(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3], P[0], P[1], P[2], P[3])
-
-
-@njit(cache=True)
-def fs(a, b, P):
-    return mod_sub(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3], P[0], P[1], P[2], P[3])
 
 
 @njit(cache=True)

@@ -4,126 +4,20 @@ Every kernel takes the modulus as a ``(4,)`` uint64 array ``p`` and ``inv = -p^-
 2^64``, so BN254 Fr/Fq and Pasta Fp/Fq share one compiled code path (one signature per
 kernel). Values are always fully reduced (< p), so equality is limb equality.
 
-The 64x64 -> 128-bit product comes from a tiny LLVM intrinsic (numba has no 128-bit
-integer). Multiplication is CIOS without the final carry word: valid because every
-modulus here leaves the top limb's high bit clear (the "no-carry" optimisation).
+The limb arithmetic itself (CIOS Montgomery multiplication with 64x64 -> 128-bit
+products, modular add / sub) is emitted as LLVM IR by :mod:`zkml_core.arith.llvm_ops`.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, prange, types
-from numba.extending import intrinsic
+from numba import njit, prange
+
+from zkml_core.arith.llvm_ops import mod_add, mod_sub, mont_mul
 
 U64 = np.uint64
 ZERO = U64(0)
 ONE = U64(1)
-
-
-@intrinsic
-def mul_wide(typingctx, a, b):
-    """(lo, hi) of the 128-bit product of two uint64."""
-    sig = types.UniTuple(types.uint64, 2)(types.uint64, types.uint64)
-
-    def codegen(context, builder, signature, args):
-        i128 = ir.IntType(128)
-        prod = builder.mul(builder.zext(args[0], i128), builder.zext(args[1], i128))
-        lo = builder.trunc(prod, ir.IntType(64))
-        hi = builder.trunc(builder.lshr(prod, ir.Constant(i128, 64)), ir.IntType(64))
-        return context.make_tuple(builder, signature.return_type, [lo, hi])
-
-    return sig, codegen
-
-
-@njit(inline="always", cache=True)
-def mac(a, b, c, carry):
-    """a*b + c + carry as (lo, hi); never overflows 128 bits."""
-    lo, hi = mul_wide(a, b)
-    lo2 = lo + c
-    hi += U64(lo2 < lo)
-    lo3 = lo2 + carry
-    hi += U64(lo3 < lo2)
-    return lo3, hi
-
-
-@njit(inline="always", cache=True)
-def adc(a, b, carry):
-    s = a + b
-    c1 = U64(s < a)
-    s2 = s + carry
-    c2 = U64(s2 < s)
-    return s2, c1 + c2
-
-
-@njit(inline="always", cache=True)
-def sbb(a, b, borrow):
-    d = a - b
-    b1 = U64(a < b)
-    d2 = d - borrow
-    b2 = U64(d < borrow)
-    return d2, b1 + b2
-
-
-@njit(inline="always", cache=True)
-def _cios_step(t0, t1, t2, t3, a0, a1, a2, a3, bi, p0, p1, p2, p3, inv):
-    t0, c = mac(a0, bi, t0, ZERO)
-    t1, c = mac(a1, bi, t1, c)
-    t2, c = mac(a2, bi, t2, c)
-    t3, c = mac(a3, bi, t3, c)
-    t4 = c
-    m = t0 * inv
-    _, c = mac(m, p0, t0, ZERO)
-    t0, c = mac(m, p1, t1, c)
-    t1, c = mac(m, p2, t2, c)
-    t2, c = mac(m, p3, t3, c)
-    t3 = t4 + c
-    return t0, t1, t2, t3
-
-
-@njit(inline="always", cache=True)
-def reduce_once(t0, t1, t2, t3, p0, p1, p2, p3):
-    """t - p if t >= p else t (for t < 2p)."""
-    d0, b = sbb(t0, p0, ZERO)
-    d1, b = sbb(t1, p1, b)
-    d2, b = sbb(t2, p2, b)
-    d3, b = sbb(t3, p3, b)
-    if b == ZERO:
-        return d0, d1, d2, d3
-    return t0, t1, t2, t3
-
-
-@njit(inline="always", cache=True)
-def mont_mul(a0, a1, a2, a3, b0, b1, b2, b3, p0, p1, p2, p3, inv):
-    t0, t1, t2, t3 = _cios_step(ZERO, ZERO, ZERO, ZERO, a0, a1, a2, a3, b0, p0, p1, p2, p3, inv)
-    t0, t1, t2, t3 = _cios_step(t0, t1, t2, t3, a0, a1, a2, a3, b1, p0, p1, p2, p3, inv)
-    t0, t1, t2, t3 = _cios_step(t0, t1, t2, t3, a0, a1, a2, a3, b2, p0, p1, p2, p3, inv)
-    t0, t1, t2, t3 = _cios_step(t0, t1, t2, t3, a0, a1, a2, a3, b3, p0, p1, p2, p3, inv)
-    return reduce_once(t0, t1, t2, t3, p0, p1, p2, p3)
-
-
-@njit(inline="always", cache=True)
-def mod_add(a0, a1, a2, a3, b0, b1, b2, b3, p0, p1, p2, p3):
-    # a + b < 2p < 2^256 since p's top bit is clear, so no carry out
-    s0, c = adc(a0, b0, ZERO)
-    s1, c = adc(a1, b1, c)
-    s2, c = adc(a2, b2, c)
-    s3, c = adc(a3, b3, c)
-    return reduce_once(s0, s1, s2, s3, p0, p1, p2, p3)
-
-
-@njit(inline="always", cache=True)
-def mod_sub(a0, a1, a2, a3, b0, b1, b2, b3, p0, p1, p2, p3):
-    d0, b = sbb(a0, b0, ZERO)
-    d1, b = sbb(a1, b1, b)
-    d2, b = sbb(a2, b2, b)
-    d3, b = sbb(a3, b3, b)
-    if b != ZERO:
-        d0, c = adc(d0, p0, ZERO)
-        d1, c = adc(d1, p1, c)
-        d2, c = adc(d2, p2, c)
-        d3, c = adc(d3, p3, c)
-    return d0, d1, d2, d3
 
 
 # -- array kernels: out[i] = op(a[i], b[i or 0]) -----------------------------------------
@@ -252,9 +146,9 @@ def lt_p(a, p):
     n = a.shape[0]
     ok = np.empty(n, dtype=np.bool_)
     for i in range(n):
-        _, b = sbb(a[i, 0], p[0], ZERO)
-        _, b = sbb(a[i, 1], p[1], b)
-        _, b = sbb(a[i, 2], p[2], b)
-        _, b = sbb(a[i, 3], p[3], b)
-        ok[i] = b != ZERO
+        ok[i] = False
+        for k in range(3, -1, -1):  # most significant limb first
+            if a[i, k] != p[k]:
+                ok[i] = a[i, k] < p[k]
+                break
     return ok

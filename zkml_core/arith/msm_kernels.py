@@ -3,7 +3,7 @@
 Each window is independent work (``prange`` over windows, one parallel region). In a
 window, every point with a non-zero digit d goes to bucket |d| (negated when d < 0).
 Buckets are kept in affine form and additions are batched: a batch gathers up to
-``BATCH`` additions into distinct buckets and shares one field inversion between them
+``BATCH`` (1024) additions into distinct buckets and shares one field inversion between them
 (Montgomery's trick), so an addition costs about 6 multiplications instead of the 11
 of a Jacobian mixed addition. A point whose bucket is already in the current batch
 waits for the next round. Equal x coordinates (doubling or P + (-P)) are handled at
@@ -20,19 +20,16 @@ from zkml_core.arith.ec_kernels import (
     _aff,
     _jget,
     _put,
-    fa,
     feq,
-    fm,
     fneg,
-    fs,
-    is_zero,
     jadd,
     jadd_mixed,
     jdouble,
     row,
 )
+from zkml_core.arith.llvm_ops import fa, fm, fs
 
-BATCH = 512
+BATCH = 1024
 
 
 @njit(cache=True)
@@ -138,7 +135,7 @@ def _window_sum(A, D, w, c, P, ONE, inv_bits, out, slot):
     todo = np.empty(n, dtype=np.int64)
     ntodo = 0
     for i in range(n):
-        if D[w, i] != 0 and not (is_zero(_aff(A, i)[0]) and is_zero(_aff(A, i)[1])):
+        if D[w, i] != 0:
             todo[ntodo] = i
             ntodo += 1
     wait = np.empty(n, dtype=np.int64)
@@ -194,7 +191,10 @@ def _window_sum(A, D, w, c, P, ONE, inv_bits, out, slot):
 
 @njit(cache=True, parallel=True)
 def msm_kernel(A, D, c, P, ONE, inv_bits, out):
-    """out[0] (Jacobian) = sum_i scalar_i · A[i], digits D from :func:`signed_digits`."""
+    """out[0] (Jacobian) = sum_i scalar_i · A[i], digits D from :func:`signed_digits`.
+
+    No point of A may be the point at infinity (the caller drops them).
+    """
     nwin = D.shape[0]
     W = np.zeros((nwin, 3, 4), dtype=np.uint64)
     for w in prange(nwin):

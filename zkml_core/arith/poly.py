@@ -14,7 +14,8 @@ import numpy as np
 from numba import njit, prange
 
 from zkml_core.arith.field import PrimeField
-from zkml_core.arith.kernels import ZERO, mod_add, mod_sub, mont_mul
+from zkml_core.arith.kernels import ZERO
+from zkml_core.arith.llvm_ops import mod_add, mod_sub, mont_mul
 from zkml_core.errors import ZkmlError
 
 
