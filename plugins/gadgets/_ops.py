@@ -133,27 +133,41 @@ class RowOpGadget(Gadget):
         outs = self.assign_ops(layouter, operands)
         return outs[0] if len(outs) == 1 else tuple(outs)
 
-    def assign_ops(self, layouter: Any, operands: tuple[Assigned, ...]) -> list[Assigned]:
+    def layout(self, m: int, group: int | None = None) -> tuple[int, int, np.ndarray]:
+        """(groups, rows per group, padded position of each op) of ``m`` ops. Ops are
+        packed densely, or in groups of ``group`` consecutive ops each starting a row
+        (so that a row's shared cells, e.g. a divisor, serve one group)."""
+        group = m if group is None else group
+        groups = m // group if group else 0
+        per_group = max(1, -(-group // self.per_row))
+        i = np.arange(m, dtype=np.int64)
+        pos = (i // group) * (per_group * self.per_row) + i % group if group else i
+        return groups, per_group, pos
+
+    def assign_ops(self, layouter: Any, operands: tuple[Assigned, ...],
+                   group: int | None = None) -> list[Assigned]:
+        """Lay out the ops (see :meth:`layout` for ``group``); returns the outputs."""
         if len(operands) != self.n_inputs:
             raise CircuitError(f"gadget {self.name!r} takes {self.n_inputs} operands, got "
                                f"{len(operands)}")
         self.strict = witness_mode(layouter)
         shape, ops = broadcast(operands)
         m = math.prod(shape)
-        rows = -(-m // self.per_row)
+        groups, per_group, pos = self.layout(m, group)
+        rows = groups * per_group
         total = rows * self.per_row
         if any(is_field(o) for o in ops):
             if self.compute_field is None:
                 raise CircuitError(f"gadget {self.name!r} takes int64 values, not field values")
             ins = [np.zeros((total, 4), dtype=np.uint64) for _ in ops]
             for buf, o in zip(ins, ops, strict=True):
-                buf[:m] = field_of(layouter, o.values.reshape(m, -1) if is_field(o) else o.values.reshape(-1))
+                buf[pos] = field_of(layouter, o.values.reshape(m, -1) if is_field(o) else o.values.reshape(-1))
             outs = (self.compute_field(layouter.field, *ins) if layouter.field is not None
                     else [np.zeros((total, 4), dtype=np.uint64)] * (self.width - self.n_inputs))
         else:
             ins = [np.zeros(total, dtype=np.int64) for _ in ops]
             for buf, o in zip(ins, ops, strict=True):
-                buf[:m] = o.values.reshape(-1)
+                buf[pos] = o.values.reshape(-1)
             outs = self.compute(*ins)
         grid = np.stack(list(ins) + list(outs), axis=1)  # (total, width[, 4])
         grid = grid.reshape((rows, self.per_row * self.width) + grid.shape[2:])
@@ -167,8 +181,8 @@ class RowOpGadget(Gadget):
         cells = cells.reshape(total, self.width)
         self.last_cells = cells  # (op, role): for tests and debugging
         for i, o in enumerate(ops):
-            layouter.constrain_equal(cells[:m, i], o.cells.reshape(-1))
-        return [Assigned(cells[:m, self.n_inputs + j].reshape(shape), o[:m].reshape(shape + o.shape[1:]))
+            layouter.constrain_equal(cells[pos, i], o.cells.reshape(-1))
+        return [Assigned(cells[pos, self.n_inputs + j].reshape(shape), o[pos].reshape(shape + o.shape[1:]))
                 for j, o in enumerate(outs)]
 
 

@@ -69,24 +69,35 @@ class VarDivRound(RowOpGadget):
         return self.config.num_rows // 2
 
     def assign(self, layouter: Any, a: Assigned, divisor: int | Assigned) -> Assigned:
-        """``round_half_up(a / divisor)``, shaped like ``a``; ``divisor`` is an int (a
-        constant of the circuit) or a one-cell ``Assigned`` (a witness, range-checked)."""
+        """``round_half_up(a / divisor)``, shaped like ``a``. ``divisor`` is an int (a
+        constant of the circuit), a one-cell ``Assigned`` (a witness), or one witness
+        cell per row of ``a``'s last axis (shape ``a.shape[:-1]``, e.g. softmax's per-row
+        sums); each row of ``a`` then starts a row of the circuit, next to its divisor."""
+        group = None
         if isinstance(divisor, Assigned):
-            if divisor.cells.size != 1:
-                raise CircuitError(f"{self.name}: the divisor must be one cell, got shape "
-                                   f"{divisor.cells.shape}")
-            b, self._variable = int(np.asarray(divisor.values).reshape(-1)[0]), True
+            self._variable = True
             self._source = divisor.cells.flatten()
+            b = np.asarray(divisor.values, dtype=np.int64).reshape(-1)
+            if b.size != 1:
+                if not a.cells.shape or a.cells.shape[:-1] != divisor.cells.shape:
+                    raise CircuitError(f"{self.name}: the divisor must be one cell or one per "
+                                       f"row of the last axis (shape {a.cells.shape[:-1]}), got "
+                                       f"{divisor.cells.shape}")
+                group = a.cells.shape[-1]
         else:
-            b, self._variable, self._source = int(divisor), False, None
+            b, self._variable, self._source = np.array([int(divisor)]), False, None
         limit = self.divisor_limit()
-        if not 1 <= b <= limit and not witness_mode(layouter):
-            b = 1  # keygen / measuring without a witness: any valid divisor lays out the same
-        if not 1 <= b <= limit:
-            raise CircuitError(f"{self.name}: divisor {b} is outside [1, {limit}], the range "
-                               "its remainder check covers; use a larger k or var_div_round_big3")
-        self._b = b
-        return self.assign_ops(layouter, (a,))[0]
+        bad = (b < 1) | (b > limit)
+        if bad.any() and not witness_mode(layouter):
+            b = np.where(bad, 1, b)  # keygen / measuring without a witness: same layout
+        elif bad.any():
+            raise CircuitError(f"{self.name}: divisor {int(b[bad][0])} is outside [1, {limit}], "
+                               "the range its remainder check covers; use a larger k or "
+                               "var_div_round_big3")
+        groups, self._per_group, _ = self.layout(a.cells.size, group)
+        self._divisors = b if group is not None else np.repeat(b, groups)
+        self._b = np.repeat(self._divisors, self._per_group * self.per_row)
+        return self.assign_ops(layouter, (a,), group)[0]
 
     def compute(self, a):
         c, r = round_div_parts(a, self._b)
@@ -96,8 +107,14 @@ class VarDivRound(RowOpGadget):
         return c, r
 
     def assign_extra(self, layouter, region, rows):
-        cells = region.assign_advice(self.b_col, 0, np.full(rows, self._b, dtype=np.int64))
-        source = self._source if self._variable else layouter.constant([self._b])
+        values = np.repeat(self._divisors, self._per_group)
+        cells = region.assign_advice(self.b_col, 0, values)
+        if self._variable:
+            source = self._source
+            if source.size > 1:
+                source = source[np.repeat(np.arange(source.size), self._per_group)]
+        else:
+            source = layouter.constant([int(self._divisors[0])])
         layouter.constrain_equal(cells, source)
         if self._variable and self.q_var is not None:
             region.enable_selector(self.q_var, 0, count=rows)

@@ -72,7 +72,7 @@ def softmax(sf):
         d = g["sub_pairs"].assign(lay, x, m.reshape(rows, 1))
         e = g["exp"].assign(lay, d)
         s = g["var_div_round_big3"].assign(lay, g["adder"].assign(lay, e), sf)
-        return [g["var_div_round_big3"].assign(lay, e[r], s[r]) for r in range(rows)]
+        return g["var_div_round_big3"].assign(lay, e, s)  # one divisor cell per row
     return call
 
 
@@ -86,7 +86,7 @@ def test_softmax_from_gadgets(data, rows, length, sf):
                                     max_size=rows * length))).reshape(rows, length)
     c = GadgetCircuit(NAMES, softmax(sf), [x], sf=sf, k=10, num_cols=10)
     assert c.failures() == []
-    assert [o.values.tolist() for o in c.out] == softmax_reference(x, sf)
+    assert c.out.values.tolist() == softmax_reference(x, sf)
 
 
 def test_softmax_forged_output_is_rejected():

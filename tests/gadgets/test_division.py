@@ -197,3 +197,45 @@ def test_bias_div_round_relu6_range():
     with pytest.raises(CircuitError, match="2 sf <="):
         GadgetCircuit(["bias_div_round_relu6"], bdr_call, [np.array([1]), np.array([0])],
                       sf=200).failures()
+
+
+@SETTINGS
+@given(st.data(), st.integers(1, 4), st.integers(1, 7), st.integers(4, 10))
+def test_var_div_round_one_divisor_per_row(data, rows, length, num_cols):
+    """A divisor cell per row of the last axis: each row starts a circuit row, next to
+    its own divisor."""
+    lo, hi, table = limits(8)
+    b = np.array(data.draw(st.lists(st.integers(1, table // 2), min_size=rows, max_size=rows)))
+    a = np.array([data.draw(st.lists(st.integers(lo * int(d), (hi - 1) * int(d)), min_size=length,
+                                     max_size=length)) for d in b])
+
+    def call(g, lay, ops):
+        return g["var_div_round"].assign(lay, ops[0], ops[1])
+
+    c = GadgetCircuit(["var_div_round"], call, [a, b], num_cols=num_cols)
+    assert c.failures() == []
+    assert c.out.values.tolist() == [[round_half_up(int(v), int(d)) for v in row]
+                                     for row, d in zip(a, b, strict=True)]
+
+
+def test_per_row_divisors_are_copies_of_their_own_cell():
+    a = np.array([[10, 20, 30], [40, 50, 60]])  # 7 columns: 2 ops a row, 2 rows per group
+    b = np.array([3, 7])
+
+    def call(g, lay, ops):
+        return g["var_div_round"].assign(lay, ops[0], ops[1])
+
+    def swap(circ, asg):  # row 2 (group 1) given group 0's divisor, its ops recomputed
+        g = circ.gadgets["var_div_round"]
+        add_to_cell(asg, g.last_divisor_cells[2], 3 - 7)
+        for op, v in [(4, 40), (5, 50)]:
+            add_to_cell(asg, g.last_cells[op, 1], round_half_up(v, 3) - round_half_up(v, 7))
+            r_new = 2 * v + 3 - 6 * round_half_up(v, 3)
+            r_old = 2 * v + 7 - 14 * round_half_up(v, 7)
+            add_to_cell(asg, g.last_cells[op, 2], r_new - r_old)
+
+    assert GadgetCircuit(["var_div_round"], call, [a, b]).failures() == []
+    got = kinds(GadgetCircuit(["var_div_round"], call, [a, b], tamper=swap).failures())
+    assert {k for k, _ in got} == {"copy"}
+    with pytest.raises(CircuitError, match="one per row"):
+        GadgetCircuit(["var_div_round"], call, [a, np.array([1, 2, 3])]).failures()
