@@ -20,7 +20,7 @@ K = 8
 # Each flipped proof costs one py_ecc pairing check (~1 s here), so a default run flips
 # the first byte of every 32-byte section plus FLIPS random bytes; set
 # ZKML_SOUNDNESS_FLIPS=500 for the full soundness run.
-FLIPS = int(os.environ.get("ZKML_SOUNDNESS_FLIPS", "40"))
+FLIPS = int(os.environ.get("ZKML_SOUNDNESS_FLIPS", "16"))
 
 
 def kzg_class():
