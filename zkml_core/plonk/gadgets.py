@@ -15,6 +15,25 @@ Every gadget is built with no arguments and configured with
 a gadget ``requires`` (for instance ``input_lookup``, which owns and fills the range
 table) and configures them in name order, so the circuit never depends on list order.
 
+The built-in gadgets (``zkml_plugins.gadgets``) and their ``assign``; operands are
+``Assigned`` (int64 fixed-point values; broadcast against each other), results too:
+
+=======================  =============================================================
+``adder``                ``(x)``: sums along the last axis, ``(..., L) -> (...)``
+``dot_product``          ``(x, w)``: ``sum(x * w)`` along the last axis (field values ok)
+``add_pairs`` ...        ``(a, b)``: ``a + b``; ``sub_pairs``, ``mul_pairs``,
+                         ``squared_diff`` alike, ``square``: ``(x)``
+``var_div_round``        ``(a, b)``: ``round_half_up(a / b)``; ``b`` an int (constant), a
+                         one-cell ``Assigned``, or one cell per row of the last axis
+``var_div_round_big3``   the same for divisors up to ``num_rows^3 / 2``
+``bias_div_round_relu6`` ``(acc, bias)``: ``(div, relu6)`` with ``div =
+                         round_half_up(acc / sf) + bias``
+``max``                  ``(x)``: maximum along the last axis
+``relu`` ``exp`` ...     ``(x)``: table lookups (``logistic``, ``tanh``, ``pow``,
+                         ``sqrt``, ``rsqrt``; ``exp`` at scale sf^2, as softmax uses)
+``input_lookup``         no ``assign``: fills the range table
+=======================  =============================================================
+
 Shared values follow zkml's ``GadgetConfig``: ``min_val = -2^(k-1)``,
 ``max_val = 2^(k-1) - 10``, ``num_rows = 2^k - 9``; the range table is
 ``T = {0 .. num_rows-1}`` and a value ``v`` is "in range" when ``v - min_val`` is in T,
