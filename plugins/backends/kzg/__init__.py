@@ -7,7 +7,8 @@
   (evaluations on the 2^k domain); KZG commitments are not hiding, so ``blind`` is
   ignored (zero knowledge comes from the circuit's blinding rows);
 - multi-point opening: GWC (:mod:`.gwc`), one witness point per opening point and a
-  single 2-pairing check through py_ecc's optimized BN254 (:mod:`.pairing`).
+  single 2-pairing check (:mod:`.pairing`: our Miller loop and final exponentiation on
+  py_ecc's optimized BN254 types, tested equal to py_ecc's pairing).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class KZGBackend(Backend):
     """KZG on BN254 (GWC multi-open); see the module docstring."""
 
     name = "kzg"
-    description = "KZG commitments on BN254, GWC multi-point opening, py_ecc pairing check"
+    description = "KZG commitments on BN254, GWC multi-point opening, pairing check"
     scalar_field = BN254_FR
     curve = BN254_G1
 
