@@ -61,3 +61,16 @@ def test_range_table_holds_zero_to_num_rows():
     u = prover.asg.usable
     vals = prover.field.to_ints(table[:u])
     assert vals[:55] == list(range(55)) and set(vals[55:]) == {0}
+
+
+def test_config_for_other_columns_shares_the_tables():
+    cs = ConstraintSystem()
+    cols = [cs.advice_column() for _ in range(4)]
+    later = [cs.advice_column(phase=1) for _ in range(3)]
+    cfg = GadgetConfig(scale_factor=4, k=8, columns=cols)
+    g0 = configure_gadgets(cs, cfg, ["relu", "dot_product"], CLASSES)
+    cfg1 = cfg.for_columns(later)
+    g1 = configure_gadgets(cs, cfg1, ["relu", "dot_product"], CLASSES)
+    assert cfg1.range_table(cs) is cfg.range_table(cs)
+    assert g1["dot_product"] is not g0["dot_product"] and g1["dot_product"].acc is later[-1]
+    assert len(cs.tables) == 3  # one range table, two relu tables

@@ -116,6 +116,14 @@ class GadgetConfig:
             cs.enable_constant(cs.fixed_column("constants"))
         return cs.constants[0]
 
+    def for_columns(self, columns: list[Column]) -> GadgetConfig:
+        """A config for gadgets on other columns (e.g. phase-1 columns of a Freivalds
+        check) sharing this one's tables; configure its gadgets with
+        :func:`configure_gadgets` as usual (its ``instances`` are its own)."""
+        other = GadgetConfig(scale_factor=self.scale_factor, k=self.k, columns=columns)
+        other._shared, other._cs = self._shared, self._cs
+        return other
+
     def gadget(self, name: str) -> Any:
         """The configured gadget ``name`` (list it in your gadget's ``requires``)."""
         try:
