@@ -1,6 +1,6 @@
 """The backend under test: every test here taking ``backend``/``params`` runs on each one.
 
-Add a backend by adding its class path to BACKENDS (e.g. IPA on Pasta)."""
+Add a backend by adding its class path to BACKENDS."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ import importlib
 
 import pytest
 
-BACKENDS = {"kzg": "zkml_plugins.backends.kzg:KZGBackend"}
+BACKENDS = {
+    "ipa": "zkml_plugins.backends.ipa:IPABackend",
+    "kzg": "zkml_plugins.backends.kzg:KZGBackend",
+}
 K = 5
 
 
