@@ -196,3 +196,23 @@ def test_invalid_point_encodings_are_rejected():
             VerifierTranscript(BN254_FR, BN254_G1, data).read_point()
     with pytest.raises(SerializationError, match="ends early"):
         VerifierTranscript(BN254_FR, BN254_G1, bytes(31)).read_point()
+
+
+def test_common_point_absorbs_like_a_written_point_without_writing():
+    from zkml_core.arith.curve import BN254_G1
+
+    pt = BN254_G1.from_ints(_g1_points(1, seed=3)[:1])
+    a, b = ProverTranscript(BN254_FR, BN254_G1), ProverTranscript(BN254_FR, BN254_G1)
+    a.common_point(pt)
+    b.write_point(pt)
+    assert a.squeeze_challenge() == b.squeeze_challenge()
+    assert a.proof_bytes() == b"" and len(b.proof_bytes()) == 32
+    v = VerifierTranscript(BN254_FR, BN254_G1, b"")
+    v.common_point(pt)
+    d = ProverTranscript(BN254_FR, BN254_G1)
+    d.common_point(pt)
+    assert v.squeeze_challenge() == d.squeeze_challenge()
+    v.finish()
+    c = ProverTranscript(BN254_FR, BN254_G1)
+    c.common_point(BN254_G1.from_ints([None]))
+    assert c.squeeze_challenge() != ProverTranscript(BN254_FR, BN254_G1).squeeze_challenge()
