@@ -23,6 +23,8 @@ _EXPORTS = {
     "ProvingKey": "zkml_core.plonk.keys",
     "create_proof": "zkml_core.plonk.prover",
     "verify_proof": "zkml_core.plonk.verifier",
+    "instances_to_bytes": "zkml_core.plonk.instances",
+    "instances_from_bytes": "zkml_core.plonk.instances",
 }
 
 __all__ = sorted(_EXPORTS)
