@@ -216,3 +216,19 @@ def test_common_point_absorbs_like_a_written_point_without_writing():
     c = ProverTranscript(BN254_FR, BN254_G1)
     c.common_point(BN254_G1.from_ints([None]))
     assert c.squeeze_challenge() != ProverTranscript(BN254_FR, BN254_G1).squeeze_challenge()
+
+
+def test_a_point_that_reads_has_exactly_one_encoding():
+    """Bit flips of valid encodings either fail to read or re-encode to the same bytes."""
+    from zkml_core.arith.curve import BN254_G1
+
+    rng = random.Random(4)
+    good = [BN254_G1.encode(BN254_G1.from_ints([xy])) for xy in _g1_points(3, seed=5)[:3]]
+    for _ in range(40):
+        data = bytearray(rng.choice(good))
+        data[rng.randrange(32)] ^= 1 << rng.randrange(8)
+        try:
+            point = VerifierTranscript(BN254_FR, BN254_G1, bytes(data)).read_point()
+        except SerializationError:
+            continue
+        assert BN254_G1.encode(point) == bytes(data)

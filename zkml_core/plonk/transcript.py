@@ -22,8 +22,9 @@ Construction (the same on both sides, so they derive the same challenges):
   ``common_*`` absorb without writing (verifying-key digest, instances).
 
 The verifier's reads validate what they absorb: a scalar must be canonical (< p); a
-point must decode on the curve and be the canonical encoding of the point it decodes
-to (so no two byte strings stand for one proof). Any failure, a short read, or bytes
+point must decode (``curve.decode``: on the curve, x < p, no sign bit on y = 0 or on
+infinity), which makes the encoding canonical, so no two byte strings stand for one
+proof. Any failure, a short read, or bytes
 left over at :meth:`VerifierTranscript.finish` raise :class:`SerializationError`.
 """
 
@@ -141,9 +142,10 @@ class VerifierTranscript(_Transcript):
         """Read, validate and absorb one point; returns a ``(1, 2, 4)`` array."""
         offset = self._pos
         data = self._take(POINT_BYTES, "point")
-        point = self.curve.decode(data)  # raises SerializationError when off-curve
-        if self.curve.encode(point) != data:
-            raise SerializationError(f"proof has a non-canonical point encoding at offset {offset}")
+        try:
+            point = self.curve.decode(data)
+        except SerializationError as e:
+            raise SerializationError(f"proof has an invalid point at offset {offset}: {e}") from e
         self._absorb_point_bytes(data)
         return point
 
