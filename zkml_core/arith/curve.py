@@ -148,8 +148,11 @@ class Curve:
         """
         return max(3, min(16, n.bit_length() - 4))
 
-    def msm(self, points: np.ndarray, scalars: np.ndarray) -> np.ndarray:
-        """``sum scalars[i]·points[i]`` as a ``(1, 2, 4)`` affine point (Pippenger)."""
+    def msm(self, points: np.ndarray, scalars: np.ndarray, window: int | None = None) -> np.ndarray:
+        """``sum scalars[i]·points[i]`` as a ``(1, 2, 4)`` affine point (Pippenger).
+
+        ``window`` overrides the window width :meth:`window_bits` picks (tests, tuning).
+        """
         points, scalars = self._c(points), self._c(scalars)
         if points.shape[0] != scalars.shape[0]:
             raise ValueError(f"msm: {points.shape[0]} points but {scalars.shape[0]} scalars")
@@ -159,7 +162,7 @@ class Curve:
             points, scalars = points[keep], scalars[keep]
         if points.shape[0] == 0:
             return self.empty(1)
-        c = self.window_bits(points.shape[0])
+        c = window or self.window_bits(points.shape[0])
         nwin = (self.scalar_field.bits + 1) // c + 1
         digits = M.signed_digits(self.scalar_field._from_mont(scalars), c, nwin)
         out = np.zeros((1, 3, 4), dtype=np.uint64)

@@ -8,6 +8,8 @@ Buckets are kept in affine form and additions are batched: a batch gathers up to
 of a Jacobian mixed addition. A point whose bucket is already in the current batch
 waits for the next round. Equal x coordinates (doubling or P + (-P)) are handled at
 once outside the batch. Buckets are then summed (sum_k k·B_k) in Jacobian form.
+Windows with few buckets in use (the top window of a scalar has only a few bits) take
+Jacobian mixed additions instead: there a batch could not fill with distinct buckets.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from zkml_core.arith.ec_kernels import (
 from zkml_core.arith.llvm_ops import fa, fm, fs
 
 BATCH = 1024
+# windows whose digits stay below this use Jacobian buckets (see _window_sum)
+FEW_BUCKETS = 256
 
 
 @njit(cache=True)
@@ -121,23 +125,54 @@ def _affine_double(x, y, P, ONE, inv_bits):
 
 
 @njit(cache=True)
-def _window_sum(A, D, w, c, P, ONE, inv_bits, out, slot):
+def _window_sum_jacobian(A, D, w, todo, ntodo, nb, P, ONE, out, slot):
+    """Few buckets (top windows): Jacobian mixed additions, no batching."""
+    B = np.zeros((nb, 3, 4), dtype=np.uint64)
+    for t in range(ntodo):
+        i = todo[t]
+        d = D[w, i]
+        x, y = _aff(A, i)
+        if d < 0:
+            y = fneg(y, P)
+            d = -d
+        X, Y, Z = _jget(B, d - 1)
+        X, Y, Z = jadd_mixed(X, Y, Z, x, y, ONE, P)
+        _put(B, d - 1, X, Y, Z)
+    RX, RY, RZ = Z4, Z4, Z4
+    TX, TY, TZ = Z4, Z4, Z4
+    for k in range(nb - 1, -1, -1):
+        bX, bY, bZ = _jget(B, k)
+        RX, RY, RZ = jadd(RX, RY, RZ, bX, bY, bZ, P)
+        TX, TY, TZ = jadd(TX, TY, TZ, RX, RY, RZ, P)
+    _put(out, slot, TX, TY, TZ)
+
+
+@njit(cache=True)
+def _window_sum(A, D, w, P, ONE, inv_bits, out, slot):
     """out[slot] (Jacobian) = sum_i D[w, i]·A[i]."""
     n = A.shape[0]
-    nb = 1 << (c - 1)
+    todo = np.empty(n, dtype=np.int64)
+    ntodo = 0
+    nb = 0  # buckets in use: the largest |digit| of this window
+    for i in range(n):
+        d = D[w, i]
+        if d != 0:
+            todo[ntodo] = i
+            ntodo += 1
+            nb = max(nb, -d if d < 0 else d)
+    if nb < FEW_BUCKETS:
+        # a batch could hold only a few distinct buckets: an inversion per few additions
+        _window_sum_jacobian(A, D, w, todo, ntodo, nb, P, ONE, out, slot)
+        return
+    # a batch of a quarter of the buckets: about 1 in 8 points waits a round
+    batch = min(BATCH, nb // 4)
     Bk = np.zeros((nb, 8), dtype=np.uint64)  # affine buckets x ‖ y
     full = np.zeros(nb, dtype=np.bool_)
     inb = np.zeros(nb, dtype=np.bool_)
-    bk = np.empty(BATCH, dtype=np.int64)
-    bi = np.empty(BATCH, dtype=np.int64)
-    bneg = np.empty(BATCH, dtype=np.bool_)
-    pref = np.empty((BATCH, 4), dtype=np.uint64)
-    todo = np.empty(n, dtype=np.int64)
-    ntodo = 0
-    for i in range(n):
-        if D[w, i] != 0:
-            todo[ntodo] = i
-            ntodo += 1
+    bk = np.empty(batch, dtype=np.int64)
+    bi = np.empty(batch, dtype=np.int64)
+    bneg = np.empty(batch, dtype=np.bool_)
+    pref = np.empty((batch, 4), dtype=np.uint64)
     wait = np.empty(n, dtype=np.int64)
     while ntodo > 0:
         nwait = 0
@@ -171,7 +206,7 @@ def _window_sum(A, D, w, c, P, ONE, inv_bits, out, slot):
             bneg[cnt] = neg
             inb[k] = True
             cnt += 1
-            if cnt == BATCH:
+            if cnt == batch:
                 _flush(A, Bk, inb, bk, bi, bneg, cnt, pref, P, ONE, inv_bits)
                 cnt = 0
         if cnt:
@@ -198,7 +233,7 @@ def msm_kernel(A, D, c, P, ONE, inv_bits, out):
     nwin = D.shape[0]
     W = np.zeros((nwin, 3, 4), dtype=np.uint64)
     for w in prange(nwin):
-        _window_sum(A, D, w, c, P, ONE, inv_bits, W, w)
+        _window_sum(A, D, w, P, ONE, inv_bits, W, w)
     X, Y, Z = Z4, Z4, Z4
     for w in range(nwin - 1, -1, -1):
         for _ in range(c):
