@@ -162,7 +162,7 @@ def params_from_bytes(data: bytes) -> KZGParams:
     magic, version, k, n_powers, n_lag = HEADER.unpack_from(data)
     if magic != MAGIC:
         raise SerializationError(f"not a KZG params file (bad magic header {magic!r}); "
-                                 "create one with `zkml setup --backend kzg`")
+                                 "pass a file written by the kzg backend (setup(k), then params_to_bytes)")
     if version != VERSION:
         raise SerializationError(f"{bad} has format version {version}; this zkml reads version {VERSION}")
     if not 1 <= k <= MAX_K:
