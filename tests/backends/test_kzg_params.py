@@ -181,3 +181,9 @@ def test_setup_rejects_bad_k():
     for k in (0, 29, "4"):
         with pytest.raises(ValueError):
             KZGBackend().setup(k)
+
+
+def test_smallest_params_round_trip():
+    b = KZGBackend()
+    back = b.params_from_bytes(b.params_to_bytes(b.setup(1)))
+    assert back.k == 1 and back.g1_powers.shape == (2, 2, 4)

@@ -199,14 +199,16 @@ def check_params(params: KZGParams) -> None:
     r = F.random(n - 1)
     s = F.random(1)
     lhs = C.add(C.msm(params.g1_powers[1:], r), C.scalar_mul(params.g1_powers[1:2], s))
-    rhs = C.add(C.msm(params.g1_powers[:-1], r), C.scalar_mul(C.generator, s))
+    below = C.msm(params.g1_powers[:-1], r)
+    rhs = C.add(below, C.scalar_mul(C.generator, s))
     if not pairing_product_is_one([(g1_to_pyecc(C, lhs), params.g2),
                                    (bn.neg(g1_to_pyecc(C, rhs)), params.tau_g2)]):
         raise SerializationError(f"{bad}: the powers of tau do not match tau·G2 "
                                  "(corrupted or tampered file)")
-    # 3. Lagrange points against the powers
-    c = F.random(n)
-    by_powers = C.msm(params.g1_powers, c)
-    by_lagrange = C.msm(params.g1_lagrange, poly.ntt(F, c))
+    # 3. Lagrange points against the powers, for the random polynomial c = (r, t): its
+    # commitment by powers reuses the MSM above
+    t = F.random(1)
+    by_powers = C.add(below, C.scalar_mul(params.g1_powers[-1:], t))
+    by_lagrange = C.msm(params.g1_lagrange, poly.ntt(F, np.concatenate([r, t])))
     if C.to_ints(by_powers) != C.to_ints(by_lagrange):
         raise SerializationError(f"{bad}: the Lagrange points do not match the powers of tau")
