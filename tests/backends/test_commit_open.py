@@ -156,3 +156,23 @@ def test_commit_rejects_oversized_polynomials(backend, params):
     with pytest.raises(ValueError):
         backend.commit_lagrange(params, F.zeros(N // 2), F.zeros(1))
     assert np.asarray(backend.commit(params, F.zeros(N), F.zeros(1))).shape == (1, 2, 4)
+
+
+def test_zero_and_short_polynomials_open(backend, params):
+    """A zero polynomial (KZG: the point at infinity) and one shorter than 2^k open too."""
+    F, p = backend.scalar_field, backend.scalar_field.p
+    rng = random.Random(9)
+    short = [rng.randrange(p) for _ in range(N // 4)]
+    polys = [F.zeros(N), F.from_ints(short)]
+    blinds = [F.from_ints([rng.randrange(p)]) for _ in polys]
+    comms = [backend.commit(params, c, b) for c, b in zip(polys, blinds, strict=True)]
+    z = rng.randrange(p)
+    evals = [0, _horner(short, z, p)]
+    tr = ProverTranscript(F, backend.curve)
+    backend.open(params, tr, [ProverQuery(point=z, coeffs=c, blind=b, eval=e)
+                              for c, b, e in zip(polys, blinds, evals, strict=True)])
+    for ev, ok in ((evals, True), ([1, evals[1]], False)):
+        vt = VerifierTranscript(F, backend.curve, tr.proof_bytes())
+        queries = [VerifierQuery(point=z, commitment=[(1, c)], eval=e) for c, e in zip(comms, ev, strict=True)]
+        assert backend.verify(params, vt, queries) is ok
+        vt.finish()
