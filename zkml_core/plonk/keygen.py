@@ -6,6 +6,7 @@ from typing import Any
 
 from zkml_core.errors import CircuitError
 from zkml_core.plonk.circuit import configure, synthesize
+from zkml_core.plonk.domain import Domain
 from zkml_core.plonk.keys import ProvingKey, VerifyingKey
 from zkml_core.plonk.permutation.argument import build_sigma
 
@@ -16,8 +17,6 @@ def _fixed_and_sigma(backend: Any, params: Any, circuit: Any):
     k = params.k
     asg = synthesize(circuit, cs, config, F, k, "keygen")
     fixed = [asg.values[asg.gid(c)] if asg.values[asg.gid(c)] is not None else F.zeros(asg.n) for c in cs.fixed]
-    from zkml_core.plonk.domain import Domain
-
     dom = Domain(F, k, cs.extended_k_extra())
     sigma = build_sigma(F, cs, asg, dom.omega_powers)
     return cs, fixed, sigma
@@ -40,10 +39,12 @@ def keygen_vk(backend: Any, params: Any, circuit: Any) -> VerifyingKey:
 
 
 def keygen_pk(backend: Any, params: Any, circuit: Any, vk: VerifyingKey | None = None) -> ProvingKey:
-    """The proving key; given ``vk``, checks that the circuit still matches it."""
+    """The proving key. Given ``vk`` (as halo2), its commitments are reused and only the
+    circuit's shape is checked against it; without, the verifying key is made too."""
     cs, fixed, sigma = _fixed_and_sigma(backend, params, circuit)
-    fresh = VerifyingKey(backend.name, backend.scalar_field, backend.curve, params.k, cs,
-                         _commit_all(backend, params, fixed), _commit_all(backend, params, sigma))
-    if vk is not None and vk.digest != fresh.digest:
+    if vk is None:
+        vk = VerifyingKey(backend.name, backend.scalar_field, backend.curve, params.k, cs,
+                          _commit_all(backend, params, fixed), _commit_all(backend, params, sigma))
+    elif vk.k != params.k or vk.cs.to_data() != cs.to_data():
         raise CircuitError("the circuit does not match this verifying key; run keygen again")
-    return ProvingKey(vk or fresh, fixed, sigma)
+    return ProvingKey(vk, fixed, sigma)
