@@ -31,8 +31,9 @@ def fibonacci(n: int) -> list[int]:
 
 
 class FeatureCircuit:
-    def __init__(self, tamper: str | None = None, b: int = 3, xs=(2, 5, 7, 0)) -> None:
+    def __init__(self, tamper: str | None = None, b: int = 3, xs=(2, 5, 7, 0), modulus: int = R) -> None:
         self.tamper = tamper
+        self.modulus = modulus  # the circuit field (BN254 r by default; Pasta for IPA)
         self.b = b
         self.xs = list(xs)
 
@@ -94,7 +95,7 @@ class FeatureCircuit:
             if chv is not None:
                 acc = [fib[0]]
                 for v in fib[1:]:
-                    acc.append((acc[-1] * chv + v) % R)
+                    acc.append((acc[-1] * chv + v) % self.modulus)
                 if t == "phase1":
                     acc[4] += 1
                 region.assign_advice(cfg["d"], 0, acc)

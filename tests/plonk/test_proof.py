@@ -131,3 +131,22 @@ def test_byte_flips_fail(kzg, keys, proof):
         assert not verify_proof(backend, params, keys[0], bytes(flipped), FeatureCircuit().instances()), pos
     assert not verify_proof(backend, params, keys[0], proof[:-1], FeatureCircuit().instances())
     assert not verify_proof(backend, params, keys[0], proof + b"\x00", FeatureCircuit().instances())
+
+
+def test_ipa_backend_plugs_in_unchanged():
+    """The same protocol over the IPA backend (Pasta): verifies, and rejects bad ones."""
+    backend = Registry(autoload=True, blocked=()).get("backend", "ipa")()
+    params = backend.setup(K)
+    p = backend.scalar_field.p
+    circuit = FeatureCircuit(modulus=p)
+    vk = keygen_vk(backend, params, circuit)
+    pk = keygen_pk(backend, params, circuit, vk)
+    proof = create_proof(backend, params, pk, circuit, circuit.instances())
+    assert verify_proof(backend, params, vk, proof, circuit.instances())
+    assert not verify_proof(backend, params, vk, proof, [[5]])
+    bad = FeatureCircuit(tamper="phase1", modulus=p)
+    forced = create_proof(backend, params, pk, bad, bad.instances(), check=False)
+    assert not verify_proof(backend, params, vk, forced, bad.instances())
+    flipped = bytearray(proof)
+    flipped[len(proof) // 2] ^= 4
+    assert not verify_proof(backend, params, vk, bytes(flipped), circuit.instances())
