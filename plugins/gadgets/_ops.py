@@ -90,6 +90,8 @@ class RowOpGadget(Gadget):
 
     width: ClassVar[int] = 3
     n_inputs: ClassVar[int] = 2
+    #: columns used beside the ops' (a shared divisor column), for error messages
+    extra_columns: ClassVar[int] = 0
     requires: ClassVar[tuple[str, ...]] = ()
 
     def configure(self, cs: Any, columns: Any, config: Any = None) -> None:
@@ -100,8 +102,10 @@ class RowOpGadget(Gadget):
         columns = list(columns)
         self.per_row = len(columns) // self.width
         if self.per_row < 1:
-            raise CircuitError(f"gadget {self.name!r} needs at least {self.width} advice "
-                               f"columns, got {len(columns)}; use more columns (num_cols)")
+            extra = self.extra_columns
+            raise CircuitError(f"gadget {self.name!r} needs at least {self.width + extra} "
+                               f"advice columns, got {len(columns) + extra}; use more columns "
+                               "(num_cols)")
         self.columns = columns[: self.per_row * self.width]
         for c in self.columns:
             cs.enable_equality(c)

@@ -40,7 +40,7 @@ def round_div_parts(a: np.ndarray, b: int) -> tuple[np.ndarray, np.ndarray]:
 class VarDivRound(RowOpGadget):
     name = "var_div_round"
     description = "round-half-up division by a constant or range-checked divisor"
-    width, n_inputs = 3, 1
+    width, n_inputs, extra_columns = 3, 1, 1
     requires = ("input_lookup",)
     #: whether a witness divisor gets the lookup ``b - 1 in T``
     checks_divisor = True

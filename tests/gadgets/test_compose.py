@@ -94,10 +94,10 @@ def test_softmax_forged_output_is_rejected():
     _, s = softmax_parts(x[0].tolist(), 16)
 
     def tamper(circ, asg):  # probability 1 one larger, its remainder 2s smaller: gates hold
-        cells = circ.gadgets["var_div_round_big3"].last_cells  # (op, a c r0 r1 r2 t0 t1 t2)
+        cells = circ.gadgets["var_div_round_big3"].last_cells  # (op, a c c1 r0 r1 r2 t0 t1 t2)
         add_to_cell(asg, cells[1, 1], 1)
-        add_to_cell(asg, cells[1, 2], -2 * s)
-        add_to_cell(asg, cells[1, 5], 2 * s)
+        add_to_cell(asg, cells[1, 3], -2 * s)
+        add_to_cell(asg, cells[1, 6], 2 * s)
 
     c = GadgetCircuit(NAMES, softmax(16), [x], sf=16, k=10, num_cols=10, tamper=tamper)
     got = kinds(c.failures())

@@ -47,8 +47,8 @@ def layout(circuit, mode):
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_keygen_with_zeros_lays_out_the_same_circuit(scenario):
     names, call, inputs = SCENARIOS[scenario]
-    real = GadgetCircuit(names, call, inputs, sf=4, k=8, num_cols=9)
-    zeros = GadgetCircuit(names, call, [np.zeros_like(x) for x in inputs], sf=4, k=8, num_cols=9)
+    real = GadgetCircuit(names, call, inputs, sf=4, k=8, num_cols=10)
+    zeros = GadgetCircuit(names, call, [np.zeros_like(x) for x in inputs], sf=4, k=8, num_cols=10)
     assert real.failures() == []
     f1, c1, r1 = layout(real, "mock")
     f2, c2, r2 = layout(zeros, "keygen")

@@ -68,14 +68,14 @@ def big_call(divisor, variable):
     return call
 
 
-def big_circuit(a, b, variable, tamper=None, k=8, num_cols=9):
+def big_circuit(a, b, variable, tamper=None, k=8, num_cols=10):
     inputs = [a, np.array([b])] if variable else [a]
     return GadgetCircuit(["var_div_round_big3"], big_call(b, variable), inputs, k=k,
                          num_cols=num_cols, tamper=tamper)
 
 
 @SETTINGS
-@given(st.data(), st.sampled_from([8, 9]), st.integers(9, 18), st.booleans(), st.integers(1, 6))
+@given(st.data(), st.sampled_from([8, 9]), st.integers(10, 20), st.booleans(), st.integers(1, 6))
 def test_big3_honest(data, k, num_cols, variable, n):
     cfg = GadgetConfig(scale_factor=1, k=k, columns=[])
     b = data.draw(st.integers(1, cfg.num_rows**3 // 2))
@@ -104,19 +104,23 @@ def test_big3_tampering(variable):
     def run(t):
         return kinds(big_circuit(A, B, variable, tamper=t).failures())
 
+    # roles: a c c1 r0 r1 r2 t0 t1 t2
     assert run(bump(0, (1, 1))) == {("gate", f"{name} constraint op0 division")}
-    assert run(bump(0, (2, 1))) == {("gate", f"{name} constraint op0 division"),
+    assert run(bump(0, (3, 1))) == {("gate", f"{name} constraint op0 division"),
                                     ("gate", f"{name} constraint op0 remainder bound")}
-    assert run(bump(0, (5, 1))) == {("gate", f"{name} constraint op0 remainder bound")}
+    assert run(bump(0, (6, 1))) == {("gate", f"{name} constraint op0 remainder bound")}
     # c - 1, r + 2b, t - 2b: both gates hold; t's low limb goes negative
-    got = run(bump(1, (1, -1), (2, 2 * B), (5, -2 * B)))
+    got = run(bump(1, (1, -1), (3, 2 * B), (6, -2 * B)))
     assert ("lookup", f"{name} limb t0 op0") in got and {k for k, _ in got} == {"lookup"}
     # a limb of 247 moved into the next limb down: the same r, limb r0 out of the table
-    got = run(bump(0, (2, 247), (3, -1)))
+    got = run(bump(0, (3, 247), (4, -1)))
     assert ("lookup", f"{name} limb r0 op0") in got and {k for k, _ in got} == {"lookup"}
     # r + 1 and the field quotient (2a + b - r - 1) / 2b
-    got = run(bump(0, (1, P - pow(2 * B, -1, P)), (2, 1), (5, -1)))
-    assert got == {("lookup", f"{name} quotient op0")}
+    got = run(bump(0, (1, P - pow(2 * B, -1, P)), (3, 1), (6, -1)))
+    assert got == {("lookup", f"{name} quotient low op0")}
+    # the quotient's high limb lowered (c unchanged): the low part leaves T, c1 goes negative
+    got = run(bump(0, (2, -1)))
+    assert got == {("lookup", f"{name} quotient low op0"), ("lookup", f"{name} quotient high op0")}
     # the divisor of one row changed: its copy breaks
     def divisor(circ, asg):
         add_to_cell(asg, circ.gadgets[name].last_divisor_cells[0], 1)
@@ -124,7 +128,15 @@ def test_big3_tampering(variable):
 
 
 def test_big3_limits():
-    with pytest.raises(CircuitError, match="num_cols|at least 8"):
-        big_circuit(A, B, False, num_cols=8).failures()
-    with pytest.raises(CircuitError, match="quotient: value"):
+    with pytest.raises(CircuitError, match="at least 10 advice columns, got 9"):
+        big_circuit(A, B, False, num_cols=9).failures()
+    with pytest.raises(CircuitError, match="quotient: value"):  # beyond min_val + 247^2
         big_circuit(np.array([10**9]), 3, False).failures()
+
+
+def test_big3_large_quotients():
+    """Quotients beyond max_val (118 at k = 8) up to min_val + num_rows^2: two limbs."""
+    a = np.array([5_000 * 7, 60_000 * 7 + 3, -128 * 7], dtype=np.int64)
+    c = big_circuit(a, 7, True)
+    assert c.failures() == []
+    assert c.out.values.tolist() == [5000, 60000, -128]

@@ -25,7 +25,8 @@ The built-in gadgets (``zkml_plugins.gadgets``) and their ``assign``; operands a
                          ``squared_diff`` alike, ``square``: ``(x)``
 ``var_div_round``        ``(a, b)``: ``round_half_up(a / b)``; ``b`` an int (constant), a
                          one-cell ``Assigned``, or one cell per row of the last axis
-``var_div_round_big3``   the same for divisors up to ``num_rows^3 / 2``
+``var_div_round_big3``   the same with divisors up to ``num_rows^3 / 2`` and quotients
+                         up to ``min_val + num_rows^2 - 1`` (needs 10 columns)
 ``bias_div_round_relu6`` ``(acc, bias)``: ``(div, relu6)`` with ``div =
                          round_half_up(acc / sf) + bias``
 ``max``                  ``(x)``: maximum along the last axis
