@@ -41,7 +41,7 @@ class AccumulatorGadget(Gadget):
         self.config = config
         self.inputs = [columns[i * self.slots:(i + 1) * self.slots] for i in range(self.n_inputs)]
         self.columns, self.acc = columns, columns[-1]
-        for c in [c for cols in self.inputs for c in cols] + [self.acc]:
+        for c in columns:  # all shared columns, as zkml: operands may sit in any of them
             cs.enable_equality(c)
         config.constants(cs)
         self.q_first = cs.selector(f"{self.name}_first")

@@ -107,7 +107,7 @@ class RowOpGadget(Gadget):
                                f"advice columns, got {len(columns) + extra}; use more columns "
                                "(num_cols)")
         self.columns = columns[: self.per_row * self.width]
-        for c in self.columns:
+        for c in columns:  # all shared columns, as zkml: operands may sit in any of them
             cs.enable_equality(c)
         self.q = cs.selector(self.name)
         w = self.width

@@ -43,9 +43,8 @@ class GadgetCircuit:
         self.sf, self.k, self.num_cols, self.tamper = sf, k, num_cols, tamper
 
     def configure(self, cs):
+        # equality is left to the gadgets: they enable it on every shared column
         cols = [cs.advice_column() for _ in range(self.num_cols)]
-        for c in cols:
-            cs.enable_equality(c)
         config = GadgetConfig(scale_factor=self.sf, k=self.k, columns=cols)
         return configure_gadgets(cs, config, self.names, CLASSES), cols
 
