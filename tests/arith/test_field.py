@@ -91,3 +91,17 @@ def test_random_is_in_range_and_not_constant():
     F = FIELDS[0]
     vals = F.to_ints(F.random(200))
     assert all(0 <= v < F.p for v in vals) and len(set(vals)) == 200
+
+
+@pytest.mark.parametrize("F", FIELDS, ids=lambda F: F.name)
+@settings(deadline=None, max_examples=20)
+@given(data=st.data())
+def test_sqrt_matches_euler_criterion(F, data):
+    p = F.p
+    xs = data.draw(st.lists(elems(F), min_size=1, max_size=12))
+    roots, ok = F.sqrt(F.from_ints(xs))
+    # a is a square iff a^((p-1)/2) is 0 or 1
+    assert ok.tolist() == [pow(x, (p - 1) // 2, p) in (0, 1) for x in xs]
+    sq = F.to_ints(F.square(roots))
+    assert all(sq[i] == xs[i] % p for i in range(len(xs)) if ok[i])
+    assert F.is_odd(roots).tolist() == [r % 2 == 1 for r in F.to_ints(roots)]

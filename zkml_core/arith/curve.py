@@ -15,34 +15,10 @@ from functools import lru_cache
 import numpy as np
 
 from zkml_core.arith import ec_kernels as E
+from zkml_core.arith import kernels as K
 from zkml_core.arith import msm_kernels as M
 from zkml_core.arith.field import BN254_FQ, BN254_FR, PASTA_FP, PASTA_FQ, PrimeField
 from zkml_core.errors import SerializationError
-
-
-def _sqrt(a: int, p: int) -> int | None:
-    """Square root mod p (Tonelli-Shanks), or None when a is not a square."""
-    a %= p
-    if a == 0:
-        return 0
-    if pow(a, (p - 1) // 2, p) != 1:
-        return None
-    if p % 4 == 3:
-        return pow(a, (p + 1) // 4, p)
-    q, s = p - 1, 0
-    while q % 2 == 0:
-        q, s = q // 2, s + 1
-    z = 2
-    while pow(z, (p - 1) // 2, p) != p - 1:
-        z += 1
-    m, c, t, r = s, pow(z, q, p), pow(a, q, p), pow(a, (q + 1) // 2, p)
-    while t != 1:
-        i, t2 = 0, t
-        while t2 != 1:
-            t2, i = t2 * t2 % p, i + 1
-        b = pow(c, 1 << (m - i - 1), p)
-        m, c, t, r = i, b * b % p, t * b * b % p, r * b % p
-    return r
 
 
 class Curve:
@@ -201,28 +177,34 @@ class Curve:
         return bytes(out)
 
     def decode(self, data: bytes) -> np.ndarray:
+        """Points from :meth:`encode`'s bytes, checked (vectorised square roots)."""
         if len(data) % 32:
             raise SerializationError(
                 f"{self.name}: {len(data)} bytes is not a whole number of 32-byte points")
-        p = self.base_field.p
-        pairs: list[tuple[int, int] | None] = []
-        for i in range(0, len(data), 32):
-            v = int.from_bytes(data[i:i + 32], "little")
-            if v == 0:
-                pairs.append(None)
-                continue
-            sign, x = v >> 255, v & ((1 << 255) - 1)
-            if x >= p:
-                raise SerializationError(f"{self.name}: point {i // 32} has a non-canonical x")
-            y = _sqrt(x * x * x + self.b, p)
-            if y is None:
-                raise SerializationError(f"{self.name}: point {i // 32} is not on the curve")
-            if y & 1 != sign:
-                y = p - y
-            if y == 0 and sign:
-                raise SerializationError(f"{self.name}: point {i // 32} has a bad sign bit")
-            pairs.append((x, y))
-        return self.from_ints(pairs)
+        F = self.base_field
+        raw = np.frombuffer(data, dtype="<u8").astype(np.uint64).reshape(-1, 4).copy()
+        sign = (raw[:, 3] >> np.uint64(63)) == 1
+        raw[:, 3] &= np.uint64((1 << 63) - 1)
+        inf = ~raw.any(axis=1) & ~sign
+        canon = K.lt_p(raw, F._p)
+        if not canon.all():
+            bad = int(np.nonzero(~canon)[0][0])
+            raise SerializationError(f"{self.name}: point {bad} has a non-canonical x")
+        x = F._to_mont(raw)
+        y, square = F.sqrt(F.add(F.mul(F.square(x), x), F.mont_limbs(self.b)[None]))
+        bad = ~square & ~inf
+        if bad.any():
+            raise SerializationError(
+                f"{self.name}: point {int(np.nonzero(bad)[0][0])} is not on the curve")
+        flip = F.is_odd(y) != sign
+        y[flip] = F.neg(y[flip])
+        bad = (F.is_odd(y) != sign) & ~inf  # y = 0 cannot carry the odd sign
+        if bad.any():
+            raise SerializationError(
+                f"{self.name}: point {int(np.nonzero(bad)[0][0])} has a bad sign bit")
+        x[inf] = 0
+        y[inf] = 0
+        return np.ascontiguousarray(np.stack([x, y], axis=1))
 
     def encode_uncompressed(self, points: np.ndarray) -> bytes:
         return self.base_field.to_bytes(self._c(points).reshape(-1, 4))
@@ -243,24 +225,32 @@ class Curve:
     def hash_to_curve(self, domain: bytes, n: int) -> np.ndarray:
         """n deterministic points: try-and-increment over Blake2b(domain ‖ i ‖ ctr).
 
-        x = the 64-byte digest mod p; the first x with x³ + b a square wins, y the
-        even root. Public and reproducible; fine for IPA generators (not constant-time,
-        nothing secret goes in). Cofactor 1, so every point is in the group.
+        For point i and ctr = 0, 1, ...: x = Blake2b-512(domain ‖ i as 8 bytes LE ‖
+        ctr as 4 bytes LE, person=b"zkml-h2c") mod q; the first x != 0 with x³ + b a
+        square wins, y its even root. Public and reproducible; fine for IPA generators
+        (not constant-time, nothing secret goes in). Cofactor 1, so every point is in
+        the group. Hashing is Python, the square roots are one vectorised kernel call a
+        round (about half the points need another round).
         """
-        p = self.base_field.p
-        pairs = []
-        for i in range(n):
-            ctr = 0
-            while True:
-                h = hashlib.blake2b(domain + i.to_bytes(8, "little") + ctr.to_bytes(4, "little"),
-                                    digest_size=64, person=b"zkml-h2c").digest()
-                x = int.from_bytes(h, "little") % p
-                y = _sqrt(x * x * x + self.b, p)
-                if y is not None and x != 0:
-                    pairs.append((x, y if y % 2 == 0 else p - y))
-                    break
-                ctr += 1
-        return self.from_ints(pairs)
+        F, p = self.base_field, self.base_field.p
+        xs = np.zeros((n, 4), dtype=np.uint64)
+        ys = np.zeros((n, 4), dtype=np.uint64)
+        ctr = np.zeros(n, dtype=np.int64)
+        todo = np.arange(n)
+        b = F.mont_limbs(self.b)[None]
+        while todo.size:
+            cand = [int.from_bytes(hashlib.blake2b(
+                domain + int(i).to_bytes(8, "little") + int(ctr[i]).to_bytes(4, "little"),
+                digest_size=64, person=b"zkml-h2c").digest(), "little") % p for i in todo]
+            x = F.from_ints(cand)
+            y, ok = F.sqrt(F.add(F.mul(F.square(x), x), b))
+            ok &= x.any(axis=1)
+            odd = F.is_odd(y)
+            y[odd] = F.neg(y[odd])
+            xs[todo[ok]], ys[todo[ok]] = x[ok], y[ok]
+            todo = todo[~ok]
+            ctr[todo] += 1
+        return np.ascontiguousarray(np.stack([xs, ys], axis=1))
 
 
 BN254_G1 = Curve("bn254_g1", BN254_FQ, BN254_FR, 3, (1, 2))

@@ -48,6 +48,8 @@ class PrimeField:
             s, t = s + 1, t // 2
         self.two_adicity = s
         self._odd = t
+        self._sqrt_bits = _bits_msb_first((t - 1) // 2)
+        self._sqrt_c: np.ndarray | None = None  # z^odd for a non-residue z, on first use
 
     def __repr__(self) -> str:
         return f"PrimeField({self.name})"
@@ -197,6 +199,28 @@ class PrimeField:
         out = np.empty_like(a)
         K.pow_arr(a, _bits_msb_first(e), out, self._one, self._p, self._inv)
         return out
+
+    def sqrt(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Square roots (Tonelli-Shanks, vectorised): ``(roots, is_square)``.
+
+        ``roots[i]² = a[i]`` where ``is_square[i]``; zero there otherwise. Which of the
+        two roots comes back is not specified (callers fix the sign they need).
+        """
+        a = np.ascontiguousarray(a, dtype=np.uint64)
+        if self._sqrt_c is None:
+            z = 2
+            while pow(z, (self.p - 1) // 2, self.p) != self.p - 1:
+                z += 1
+            self._sqrt_c = self.mont_limbs(pow(z, self._odd, self.p))
+        out = np.empty_like(a)
+        ok = np.empty(a.shape[0], dtype=np.bool_)
+        K.sqrt_arr(a, out, ok, self._sqrt_bits, self.two_adicity, self._sqrt_c, self._one,
+                   self._p, self._inv)
+        return out, ok
+
+    def is_odd(self, a: np.ndarray) -> np.ndarray:
+        """Parity of the canonical value of each element (bool array)."""
+        return (self._from_mont(np.ascontiguousarray(a, dtype=np.uint64))[:, 0] & np.uint64(1)) == 1
 
     def inv(self, a: np.ndarray) -> np.ndarray:
         """Batch inverse (Montgomery's trick); zero maps to zero."""

@@ -152,3 +152,53 @@ def lt_p(a, p):
                 ok[i] = a[i, k] < p[k]
                 break
     return ok
+
+
+@njit(cache=True)
+def _is_one(r0, r1, r2, r3, one):
+    return r0 == one[0] and r1 == one[1] and r2 == one[2] and r3 == one[3]
+
+
+@njit(cache=True, parallel=True)
+def sqrt_arr(a, out, ok, w_bits, s, c, one, p, inv):
+    """Tonelli-Shanks per row: out[i]² = a[i] and ok[i] when a[i] is a square.
+
+    p - 1 = Q·2^s; ``w_bits`` are the bits of (Q - 1)/2 (most significant first) and
+    ``c`` = z^Q for a non-residue z, both in Montgomery form. One exponentiation
+    w = a^((Q-1)/2) gives t = a·w² = a^Q and r = a·w = a^((Q+1)/2).
+    """
+    p0, p1, p2, p3 = p[0], p[1], p[2], p[3]
+    for i in prange(a.shape[0]):
+        a0, a1, a2, a3 = a[i, 0], a[i, 1], a[i, 2], a[i, 3]
+        out[i, 0] = out[i, 1] = out[i, 2] = out[i, 3] = ZERO
+        ok[i] = True
+        if a0 == 0 and a1 == 0 and a2 == 0 and a3 == 0:
+            continue
+        w0, w1, w2, w3 = one[0], one[1], one[2], one[3]
+        for k in range(w_bits.shape[0]):
+            w0, w1, w2, w3 = mont_mul(w0, w1, w2, w3, w0, w1, w2, w3, p0, p1, p2, p3, inv)
+            if w_bits[k]:
+                w0, w1, w2, w3 = mont_mul(w0, w1, w2, w3, a0, a1, a2, a3, p0, p1, p2, p3, inv)
+        r0, r1, r2, r3 = mont_mul(a0, a1, a2, a3, w0, w1, w2, w3, p0, p1, p2, p3, inv)
+        t0, t1, t2, t3 = mont_mul(r0, r1, r2, r3, w0, w1, w2, w3, p0, p1, p2, p3, inv)
+        c0, c1, c2, c3 = c[0], c[1], c[2], c[3]
+        m = s
+        while not _is_one(t0, t1, t2, t3, one):
+            # least j with t^(2^j) = 1; j = m means a is not a square
+            j = 0
+            u0, u1, u2, u3 = t0, t1, t2, t3
+            while j < m and not _is_one(u0, u1, u2, u3, one):
+                u0, u1, u2, u3 = mont_mul(u0, u1, u2, u3, u0, u1, u2, u3, p0, p1, p2, p3, inv)
+                j += 1
+            if j == m:
+                ok[i] = False
+                break
+            b0, b1, b2, b3 = c0, c1, c2, c3
+            for _ in range(m - j - 1):
+                b0, b1, b2, b3 = mont_mul(b0, b1, b2, b3, b0, b1, b2, b3, p0, p1, p2, p3, inv)
+            m = j
+            c0, c1, c2, c3 = mont_mul(b0, b1, b2, b3, b0, b1, b2, b3, p0, p1, p2, p3, inv)
+            t0, t1, t2, t3 = mont_mul(t0, t1, t2, t3, c0, c1, c2, c3, p0, p1, p2, p3, inv)
+            r0, r1, r2, r3 = mont_mul(r0, r1, r2, r3, b0, b1, b2, b3, p0, p1, p2, p3, inv)
+        if ok[i]:
+            out[i, 0], out[i, 1], out[i, 2], out[i, 3] = r0, r1, r2, r3
