@@ -43,7 +43,7 @@ def test_binary_ops_match_python_ints(F, data):
 @pytest.mark.parametrize("F", FIELDS, ids=lambda F: F.name)
 @settings(deadline=None, max_examples=25)
 @given(data=st.data())
-def test_pow_inverse_and_powers(F, data):
+def test_pow_inverse_powers_and_sqrt(F, data):
     p = F.p
     xs = data.draw(st.lists(elems(F), min_size=1, max_size=12))
     e = data.draw(st.integers(0, 1 << 260))
@@ -52,6 +52,12 @@ def test_pow_inverse_and_powers(F, data):
     assert F.to_ints(F.inv(a)) == [pow(x, -1, p) if x % p else 0 for x in xs]
     x = xs[0] % p
     assert F.to_ints(F.powers(x, 5)) == [pow(x, i, p) for i in range(5)]
+    # square roots: a is a square iff a^((p-1)/2) is 0 or 1 (Euler's criterion)
+    roots, ok = F.sqrt(a)
+    assert ok.tolist() == [pow(x, (p - 1) // 2, p) in (0, 1) for x in xs]
+    sq = F.to_ints(F.square(roots))
+    assert all(sq[i] == xs[i] % p for i in range(len(xs)) if ok[i])
+    assert F.is_odd(roots).tolist() == [r % 2 == 1 for r in F.to_ints(roots)]
 
 
 @pytest.mark.parametrize("F", FIELDS, ids=lambda F: F.name)
@@ -92,16 +98,3 @@ def test_random_is_in_range_and_not_constant():
     vals = F.to_ints(F.random(200))
     assert all(0 <= v < F.p for v in vals) and len(set(vals)) == 200
 
-
-@pytest.mark.parametrize("F", FIELDS, ids=lambda F: F.name)
-@settings(deadline=None, max_examples=20)
-@given(data=st.data())
-def test_sqrt_matches_euler_criterion(F, data):
-    p = F.p
-    xs = data.draw(st.lists(elems(F), min_size=1, max_size=12))
-    roots, ok = F.sqrt(F.from_ints(xs))
-    # a is a square iff a^((p-1)/2) is 0 or 1
-    assert ok.tolist() == [pow(x, (p - 1) // 2, p) in (0, 1) for x in xs]
-    sq = F.to_ints(F.square(roots))
-    assert all(sq[i] == xs[i] % p for i in range(len(xs)) if ok[i])
-    assert F.is_odd(roots).tolist() == [r % 2 == 1 for r in F.to_ints(roots)]
