@@ -97,4 +97,3 @@ def test_random_is_in_range_and_not_constant():
     F = FIELDS[0]
     vals = F.to_ints(F.random(200))
     assert all(0 <= v < F.p for v in vals) and len(set(vals)) == 200
-
