@@ -207,3 +207,27 @@ def test_copy_advice_ties_operands():
     fs = MockProver(CopyIn(cheat=True), [], k=5, field=SLOW_FR).verify()
     assert [(f.kind, f.region, f.row) for f in fs] == [("copy", "double", 10)]
     assert sorted(v for _, v in fs[0].cells) == [1, 2]
+
+
+def test_int_and_field_writes_keep_their_order():
+    """Small ints are converted lazily; a later field write must still win, and vice versa."""
+    from zkml_core.plonk.circuit import synthesize
+    from zkml_core.plonk.layouter import to_field
+
+    class Mixed:
+        def configure(self, cs):
+            return cs.advice_column()
+
+        def synthesize(self, layouter, a):
+            with layouter.region("r") as region:
+                region.assign_advice(a, 0, np.array([1, 2, 3]))
+                region.assign_advice(a, 1, to_field(SLOW_FR, np.array([20])))
+                region.assign_advice(a, 2, [2**100])
+                region.assign_advice(a, 0, np.array([-5]))
+                cells = region.assign_advice(a, 3, np.array([9]))
+            assert SLOW_FR.to_ints(layouter.values(cells)) == [9]
+
+    c = Mixed()
+    cs, a = configure(c)
+    asg = synthesize(c, cs, a, SLOW_FR, 5, "mock")
+    assert SLOW_FR.to_signed_ints(asg.column_values(a)[:5]) == [-5, 20, 2**100, 9, 0]

@@ -33,6 +33,7 @@ def synthesize(
     if instances is not None:
         set_instances(asg, instances)
     circuit.synthesize(Layouter(asg), config)
+    asg.finalize()
     return asg
 
 

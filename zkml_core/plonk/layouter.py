@@ -152,6 +152,10 @@ class Assignment:
         self._gid = {c: i for i, c in enumerate(self.columns)}
         self._offset = {ADVICE: 0, FIXED: na, INSTANCE: na + nf}
         self.values: list[np.ndarray | None] = [None] * len(self.columns)
+        # small int assignments wait here (int64 values and a pending-row mask per column)
+        # and are converted with one engine call per column, not one per region
+        self._small: list[np.ndarray | None] = [None] * len(self.columns)
+        self._pending: list[np.ndarray | None] = [None] * len(self.columns)
         self.equality = np.zeros(len(self.columns), dtype=bool)
         for c in cs.equality:
             self.equality[self._gid[c]] = True
@@ -189,10 +193,40 @@ class Assignment:
         return self.mode in ("keygen", "mock")
 
     def column_values(self, column: Column) -> np.ndarray:
+        """The column's ``(n, 4)`` field values (allocated, pending ints converted)."""
         g = self.gid(column)
+        self._flush(g)
         if self.values[g] is None:
             self.values[g] = self.field.zeros(self.n)
         return self.values[g]
+
+    def write_ints(self, column: Column, rows: np.ndarray, ints: np.ndarray) -> None:
+        """Assign small ints (int64) to ``rows``; converted to the field on first read."""
+        g = self.gid(column)
+        if self._small[g] is None:
+            self._small[g] = np.zeros(self.n, dtype=np.int64)
+            self._pending[g] = np.zeros(self.n, dtype=bool)
+        self._small[g][rows] = ints
+        self._pending[g][rows] = True
+
+    def write_field(self, column: Column, rows: np.ndarray, values: np.ndarray) -> None:
+        self.column_values(column)[rows] = values
+
+    def _flush(self, g: int) -> None:
+        pending = self._pending[g]
+        if pending is None:
+            return
+        idx = np.flatnonzero(pending)
+        if idx.size:
+            if self.values[g] is None:
+                self.values[g] = self.field.zeros(self.n)
+            self.values[g][idx] = self.field.from_ints(self._small[g][idx])
+        self._small[g] = self._pending[g] = None
+
+    def finalize(self) -> None:
+        """Convert every pending int assignment (end of synthesis)."""
+        for g in range(len(self.columns)):
+            self._flush(g)
 
     def check_rows(self, end: int, what: str) -> None:
         if self.usable is not None and end > self.usable:
@@ -205,6 +239,18 @@ class Assignment:
         for r in self.regions:
             if r.start <= row < r.end:
                 return r
+        return None
+
+
+def as_int64(values: Any) -> np.ndarray | None:
+    """``values`` as an int64 array when they are plain ints that fit, else None."""
+    if isinstance(values, np.ndarray):
+        if values.dtype == np.uint64 or not (np.issubdtype(values.dtype, np.integer) or values.dtype == np.bool_):
+            return None
+        return values.astype(np.int64, copy=False)
+    try:
+        return np.asarray(values, dtype=np.int64)
+    except (OverflowError, TypeError, ValueError):
         return None
 
 
@@ -269,12 +315,23 @@ class Region:
             vals_len = np.shape(values)[0]
         cols, rows = self._block(columns, offset, vals_len, kind)
         if any(self.asg.stores(c) for c in cols):
-            f = to_field(self.asg.field, values, None if single else len(cols))
-            if f.shape[0] != vals_len or (not single and f.shape[1] != len(cols)):
-                raise CircuitError(f"region {self.name!r}: values do not match {len(cols)} columns")
-            for j, c in enumerate(cols):
-                if self.asg.stores(c):
-                    self.asg.column_values(c)[rows] = f if single else f[:, j]
+            ints = as_int64(values)
+            if ints is not None:
+                if ints.shape != ((vals_len,) if single else (vals_len, len(cols))):
+                    raise CircuitError(
+                        f"region {self.name!r}: values of shape {ints.shape} do not match "
+                        f"{len(cols)} column(s) of {vals_len} rows"
+                    )
+                for j, c in enumerate(cols):
+                    if self.asg.stores(c):
+                        self.asg.write_ints(c, rows, ints if single else ints[:, j])
+            else:
+                f = to_field(self.asg.field, values, None if single else len(cols))
+                if f.shape[0] != vals_len or (not single and f.shape[1] != len(cols)):
+                    raise CircuitError(f"region {self.name!r}: values do not match {len(cols)} columns")
+                for j, c in enumerate(cols):
+                    if self.asg.stores(c):
+                        self.asg.write_field(c, rows, f if single else f[:, j])
         gids = np.array([self.asg.gid(c) for c in cols], dtype=np.int32)
         if single:
             return Cells(gids[0], rows)
@@ -311,7 +368,7 @@ class Region:
         self.height = max(self.height, int(offs.max()) + 1)
         self.asg.check_rows(self.start + int(offs.max()) + 1, f"region {self.name!r}")
         if self.asg.stores(selector):
-            self.asg.column_values(selector)[self.start + offs] = self.asg.field.ones(1)[0]
+            self.asg.write_ints(selector, self.start + offs, np.ones(offs.size, dtype=np.int64))
 
     def constrain_equal(self, a: Cells, b: Cells) -> None:
         self.layouter.constrain_equal(a, b)
@@ -361,8 +418,16 @@ class Layouter:
         self.asg.table_rows = max(self.asg.table_rows, m)
         if not self.asg.stores(cols[0]):
             return
-        f = to_field(self.field, values, None if single else len(cols))
         u = self.asg.usable
+        ints = as_int64(values)
+        if ints is not None and ints.ndim == (1 if single else 2):
+            for j, c in enumerate(cols):
+                v = ints if single else ints[:, j]
+                full = np.full(u, v[0], dtype=np.int64)
+                full[:m] = v
+                self.asg.write_ints(c, np.arange(u, dtype=np.int64), full)
+            return
+        f = to_field(self.field, values, None if single else len(cols))
         for j, c in enumerate(cols):
             v = f if single else f[:, j]
             col = self.asg.column_values(c)
@@ -380,7 +445,11 @@ class Layouter:
         self.asg.constant_rows = start + m
         rows = np.arange(start, start + m, dtype=np.int64)
         if self.asg.stores(col):
-            self.asg.column_values(col)[rows] = to_field(self.field, values)
+            ints = as_int64(values)
+            if ints is not None and ints.shape == (m,):
+                self.asg.write_ints(col, rows, ints)
+            else:
+                self.asg.write_field(col, rows, to_field(self.field, values))
         return Cells(self.asg.gid(col), rows)
 
     def constrain_equal(self, a: Cells, b: Cells) -> None:
@@ -418,6 +487,7 @@ class Layouter:
         out = np.zeros(cells.shape + (4,), dtype=np.uint64)
         for g in np.unique(cells.gids):
             mask = cells.gids == g
+            self.asg._flush(int(g))
             col = self.asg.values[int(g)]
             if col is not None:
                 out[mask] = col[cells.rows[mask]]
