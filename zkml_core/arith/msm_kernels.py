@@ -88,22 +88,26 @@ def _bput(Bk, k, x, y):
 
 
 @njit(cache=True)
-def _flush(A, Bk, inb, bk, bi, bneg, cnt, pref, P, ONE, inv_bits):
-    """Apply the batched additions Bk[bk[j]] += ±A[bi[j]], j < cnt (one inversion)."""
+def _flush(Bk, inb, bk, bxy, cnt, pref, P, ONE, inv_bits):
+    """Apply the batched additions Bk[bk[j]] += (x, y) = bxy[j], j < cnt (one inversion).
+
+    ``bxy[j]`` holds the point (sign already applied) as x ‖ y; its slots 8..11 take the
+    denominator x - x_bucket between the two passes.
+    """
     acc = ONE
     for j in range(cnt):
         bx, _ = _bget(Bk, bk[j])
-        x, _ = _aff(A, bi[j])
+        x, _ = _bget(bxy, j)
+        den = fs(x, bx, P)
+        bxy[j, 8], bxy[j, 9], bxy[j, 10], bxy[j, 11] = den
         pref[j, 0], pref[j, 1], pref[j, 2], pref[j, 3] = acc
-        acc = fm(acc, fs(x, bx, P), P)
+        acc = fm(acc, den, P)
     inv = _finv(acc, P, ONE, inv_bits)
     for j in range(cnt - 1, -1, -1):
         k = bk[j]
         bx, by = _bget(Bk, k)
-        x, y = _aff(A, bi[j])
-        if bneg[j]:
-            y = fneg(y, P)
-        den = fs(x, bx, P)
+        x, y = _bget(bxy, j)
+        den = (bxy[j, 8], bxy[j, 9], bxy[j, 10], bxy[j, 11])
         dinv = fm(inv, row(pref, j), P)
         inv = fm(inv, den, P)
         lam = fm(fs(y, by, P), dinv, P)
@@ -170,8 +174,7 @@ def _window_sum(A, D, w, P, ONE, inv_bits, out, slot):
     full = np.zeros(nb, dtype=np.bool_)
     inb = np.zeros(nb, dtype=np.bool_)
     bk = np.empty(batch, dtype=np.int64)
-    bi = np.empty(batch, dtype=np.int64)
-    bneg = np.empty(batch, dtype=np.bool_)
+    bxy = np.empty((batch, 12), dtype=np.uint64)
     pref = np.empty((batch, 4), dtype=np.uint64)
     wait = np.empty(n, dtype=np.int64)
     while ntodo > 0:
@@ -202,15 +205,14 @@ def _window_sum(A, D, w, P, ONE, inv_bits, out, slot):
                     full[k] = False
                 continue
             bk[cnt] = k
-            bi[cnt] = i
-            bneg[cnt] = neg
+            _bput(bxy, cnt, x, y)
             inb[k] = True
             cnt += 1
             if cnt == batch:
-                _flush(A, Bk, inb, bk, bi, bneg, cnt, pref, P, ONE, inv_bits)
+                _flush(Bk, inb, bk, bxy, cnt, pref, P, ONE, inv_bits)
                 cnt = 0
         if cnt:
-            _flush(A, Bk, inb, bk, bi, bneg, cnt, pref, P, ONE, inv_bits)
+            _flush(Bk, inb, bk, bxy, cnt, pref, P, ONE, inv_bits)
         todo, wait = wait, todo
         ntodo = nwait
     # sum_k (k+1)·B_k by a running sum from the top
