@@ -78,8 +78,33 @@ def _add_version(cli: CommandRegistry) -> None:
     p.set_defaults(func=lambda args, registry: print(f"zkml {__version__}") or 0)
 
 
+def cmd_warmup(args: argparse.Namespace, registry: Registry) -> int:
+    from zkml_core.arith import warmup
+
+    def progress(name: str) -> None:
+        if not args.json:
+            print(f"compiling {name} ...", file=sys.stderr, flush=True)
+
+    times = warmup(progress)
+    if args.json:
+        print(json.dumps({"seconds": times}))
+    else:
+        print(f"compiled {len(times)} kernel groups in {sum(times.values()):.1f} s "
+              "(cached for later runs; NUMBA_CACHE_DIR sets where)")
+    return 0
+
+
+def _add_warmup(cli: CommandRegistry) -> None:
+    p = cli.command(
+        "warmup", help="compile the arithmetic engine's kernels once",
+        description="Compile every numba kernel of the arithmetic engine (about a minute "
+                    "on a fresh install) so later proofs start at once.")
+    p.add_argument("--json", action="store_true", help="print seconds per kernel group as JSON")
+    p.set_defaults(func=cmd_warmup)
+
+
 #: functions that add the core's subcommands; other core modules append theirs here
-CORE_COMMANDS: list[Callable[[CommandRegistry], None]] = [_add_plugins, _add_version]
+CORE_COMMANDS: list[Callable[[CommandRegistry], None]] = [_add_plugins, _add_version, _add_warmup]
 
 # core modules that append their commands to CORE_COMMANDS when imported
 import zkml_core.convert.commands  # noqa: E402, F401  (convert, input)

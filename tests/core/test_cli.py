@@ -91,3 +91,11 @@ def test_plugins_can_add_commands(zkml_cli, zkml_empty_registry, plugin_module):
 def test_no_command_prints_help_and_fails(zkml_cli, zkml_empty_registry):
     code, out, _ = zkml_cli(registry=zkml_empty_registry)
     assert code == 2 and "usage: zkml" in out
+
+
+def test_warmup_compiles_every_kernel_group(zkml_cli, zkml_empty_registry):
+    from zkml_core.arith.compile_all import GROUPS
+
+    code, out, _ = zkml_cli("warmup", "--json", registry=zkml_empty_registry)
+    assert code == 0
+    assert set(json.loads(out)["seconds"]) == {name for name, _ in GROUPS}
