@@ -171,8 +171,8 @@ def test_registered_as_the_poseidon_gadget():
 class ModelStyleCircuit:
     """The gadget built the way a model circuit builds gadgets: by name, with a GadgetConfig."""
 
-    def __init__(self, values):
-        self.values = values
+    def __init__(self, values, field=None, gadget_cls=PoseidonGadget):
+        self.values, self.field, self.gadget_cls = values, field, gadget_cls
 
     def configure(self, cs):
         from zkml_core.plonk.gadgets import GadgetConfig, configure_gadgets
@@ -180,8 +180,9 @@ class ModelStyleCircuit:
         cols = [cs.advice_column() for _ in range(8)]
         inst = cs.instance_column()
         cs.enable_equality(inst)
-        config = GadgetConfig(scale_factor=512, k=9, columns=cols)
-        gadgets = configure_gadgets(cs, config, ["poseidon"], {"poseidon": PoseidonGadget})
+        config = GadgetConfig(scale_factor=512, k=9, columns=cols, field=self.field)
+        gadgets = configure_gadgets(cs, config, ["poseidon"], {"poseidon": self.gadget_cls})
+        self.gadget = gadgets["poseidon"]
         return gadgets["poseidon"], cols, inst
 
     def synthesize(self, layouter, cfg):
@@ -200,3 +201,54 @@ def test_configured_by_name_with_a_gadget_config():
     assert MockProver(circuit, [[expected]], k=k, field=FIELD_OBJS["bn254"]).verify() == []
     fails = MockProver(circuit, [[expected + 1]], k=k, field=FIELD_OBJS["bn254"]).verify()
     assert [f.kind for f in fails] == ["instance"]
+
+
+@pytest.mark.parametrize("field", ["bn254", "pallas"])
+def test_parameter_set_follows_the_config_field(field):
+    """Built by name, the gadget hashes with the parameter set of GadgetConfig.field."""
+    values = [5, -6, 7]
+    expected = hash_message(poseidon_params(field), values)
+    circuit = ModelStyleCircuit(values, FIELD_OBJS[field])
+    _, k = rows_needed(circuit)
+    assert MockProver(circuit, [[expected]], k=k, field=FIELD_OBJS[field]).verify() == []
+    assert circuit.gadget.params.field == field
+    other = "pallas" if field == "bn254" else "bn254"
+    assert circuit.gadget.params.r_p == poseidon_params(field).r_p
+    assert expected != hash_message(poseidon_params(other), values)
+
+
+def test_field_mismatches_are_clear_errors():
+    from zkml_core.errors import CircuitError
+
+    # no config field: BN254 Fr, which a Pallas circuit rejects with a hint
+    circuit = ModelStyleCircuit([1, 2])
+    with pytest.raises(CircuitError, match="GadgetConfig.field"):
+        MockProver(circuit, [[0]], k=rows_needed(circuit)[1], field=FIELD_OBJS["pallas"])
+
+    class FixedBn254(PoseidonGadget):
+        def __init__(self):
+            super().__init__("bn254")
+
+    with pytest.raises(CircuitError, match="built for bn254 but the circuit's field is pallas"):
+        rows_needed(ModelStyleCircuit([1, 2], FIELD_OBJS["pallas"], FixedBn254))
+
+
+def test_field_names():
+    from zkml_plugins.gadgets.poseidon.params import PoseidonParamsError, field_name
+
+    from zkml_core.arith.field import BN254_FQ
+
+    assert [field_name(FIELD_OBJS[f]) for f in FIELD_OBJS] == list(FIELD_OBJS)
+    assert field_name(FIELDS["pallas"]) == "pallas" and field_name("vesta") == "vesta"
+    with pytest.raises(PoseidonParamsError, match="no Poseidon parameters"):
+        field_name(BN254_FQ)
+
+
+def test_config_for_columns_keeps_the_field():
+    from zkml_core.plonk.constraint_system import ConstraintSystem
+    from zkml_core.plonk.gadgets import GadgetConfig
+
+    cs = ConstraintSystem()
+    cfg = GadgetConfig(scale_factor=4, k=8, columns=[cs.advice_column()], field=FIELD_OBJS["pallas"])
+    assert cfg.for_columns([cs.advice_column()]).field is FIELD_OBJS["pallas"]
+    assert GadgetConfig(scale_factor=4, k=8, columns=[]).field is None

@@ -60,12 +60,18 @@ class GadgetConfig:
     ``columns`` are the shared advice columns (equality is enabled on them by the
     gadgets); ``instances`` maps gadget names to the configured gadgets (filled by
     :func:`configure_gadgets`), so one gadget can use another.
+
+    ``field`` is the circuit's scalar field (a :class:`zkml_core.arith.field.PrimeField`,
+    i.e. ``backend.scalar_field``); gadgets whose constants depend on the field (Poseidon)
+    read it in ``configure``. None means BN254 Fr, the KZG backend's field, so set it
+    before configuring gadgets for any other backend.
     """
 
     scale_factor: int
     k: int
     columns: list[Column] = attrs.field(converter=list)
     instances: dict[str, Any] = attrs.field(factory=dict)
+    field: Any = None
     _shared: dict[str, Column] = attrs.field(factory=dict, init=False)
     _cs: ConstraintSystem | None = attrs.field(default=None, init=False)
 
@@ -121,7 +127,8 @@ class GadgetConfig:
         """A config for gadgets on other columns (e.g. phase-1 columns of a Freivalds
         check) sharing this one's tables; configure its gadgets with
         :func:`configure_gadgets` as usual (its ``instances`` are its own)."""
-        other = GadgetConfig(scale_factor=self.scale_factor, k=self.k, columns=columns)
+        other = GadgetConfig(scale_factor=self.scale_factor, k=self.k, columns=columns,
+                             field=self.field)
         other._shared, other._cs = self._shared, self._cs
         return other
 

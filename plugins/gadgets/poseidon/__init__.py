@@ -6,8 +6,9 @@
 - :mod:`.rows`: rows of a permutation and the affine algebra of partial-round rows.
 - :mod:`.gadget`: :class:`PoseidonGadget`, the sponge as custom gates.
 
-Registered as the gadget ``poseidon``. ``PoseidonGadget()`` is the BN254 Fr instance;
-pass ``field="pallas"`` (or ``"vesta"``) for a circuit over a Pasta field.
+Registered as the gadget ``poseidon``. Built by name (``PoseidonGadget()``), it takes its
+parameter set from the circuit's ``GadgetConfig.field`` when configured (BN254 Fr when
+that is None); ``PoseidonGadget("pallas")`` (or ``"vesta"``, ``"bn254"``) fixes the field.
 """
 
 from __future__ import annotations

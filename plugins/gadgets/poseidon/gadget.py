@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from zkml_plugins.gadgets.poseidon.native import ZKML_L, pad_constant_length
-from zkml_plugins.gadgets.poseidon.params import poseidon_params
+from zkml_plugins.gadgets.poseidon.params import field_name, poseidon_params
 from zkml_plugins.gadgets.poseidon.rows import FULL, PARTIAL, PartialRowAlgebra, row_plan
 
 from zkml_core.errors import CircuitError
@@ -56,14 +56,18 @@ class PoseidonGadget(Gadget):
     """Poseidon sponge hashes of batches of messages (see the module docstring).
 
     ``PoseidonGadget(field, r_p=None, mds_skip=None)`` picks the parameter set of
-    :func:`.params.poseidon_params`; the circuit's field must be that field.
+    :func:`.params.poseidon_params`; the circuit's field must be that field. Without
+    ``field`` (as a model circuit builds it, by name), :meth:`configure` takes the
+    field from ``GadgetConfig.field`` (BN254 Fr when that is None).
     """
 
     name: ClassVar[str] = "poseidon"
     description: ClassVar[str] = "Poseidon x^5 width-3 sponge hash (commitments)"
 
-    def __init__(self, field: str = "bn254", r_p: int | None = None, mds_skip: int | None = None):
-        self.params = poseidon_params(field, r_p, mds_skip=mds_skip)
+    def __init__(self, field: str | None = None, r_p: int | None = None,
+                 mds_skip: int | None = None):
+        self._field, self._r_p, self._mds_skip = field, r_p, mds_skip
+        self.params = poseidon_params(field_name(field or "bn254"), r_p, mds_skip=mds_skip)
 
     @property
     def rows_per_permutation(self) -> int:
@@ -74,8 +78,17 @@ class PoseidonGadget(Gadget):
         """Declare the gates on ``cs`` over ``columns`` (4, or 6+ for degree 4).
 
         ``config`` (a :class:`zkml_core.plonk.gadgets.GadgetConfig`, optional) provides
-        the shared constants column.
+        the shared constants column and, in ``config.field``, the circuit's field.
         """
+        cfg_field = getattr(config, "field", None)
+        if cfg_field is not None:
+            name = field_name(cfg_field)
+            if self._field is not None and field_name(self._field) != name:
+                raise CircuitError(
+                    f"this Poseidon gadget was built for {self._field} but the circuit's field "
+                    f"is {name}; build it without a field to follow GadgetConfig.field"
+                )
+            self.params = poseidon_params(name, self._r_p, mds_skip=self._mds_skip)
         columns = list(columns)
         if len(columns) < 4:
             raise CircuitError(
@@ -263,13 +276,14 @@ class PoseidonGadget(Gadget):
         ``zkml_compat=True``: the original zkml's message ``values ++ [b] ++ b...`` with
         the ``ConstantLength<4>`` tag (:func:`.native.hash_zkml_compat`); ``blinding`` is
         then the cell ``b`` (one per message, shape ``(n,)`` or ``(1,)``).
-        Returns the ``n`` hashes (field values), or one if ``message`` is 1-D.
+        Returns the ``n`` hashes (field values), shape ``(n,)``, or ``(1,)`` if ``message`` is 1-D.
         """
         field = layouter.field
         if field is not None and field.p != self.params.p:
             raise CircuitError(
                 f"the Poseidon gadget was configured for {self.params.field} but the circuit's "
-                f"field has modulus {field.p:#x}; construct PoseidonGadget with the right field"
+                f"field has modulus {field.p:#x}; set GadgetConfig.field to the backend's "
+                "scalar_field (or construct PoseidonGadget with the right field)"
             )
         single = message.cells.rows.ndim == 1
         if single:
@@ -334,7 +348,7 @@ class PoseidonGadget(Gadget):
             out = cells[starts[:, -1] + P - 1, np.zeros(n, dtype=np.int64)]
         values = field.from_ints(hashes) if field is not None else np.zeros((n, 4), dtype=np.uint64)
         result = Assigned(out, values)
-        return result[0] if single else result
+        return result[:1] if single else result  # a slice keeps field values (1, 4)
 
     def _assign_fixed(self, region: Any, n: int, blocks: int) -> None:
         """Row constants and selectors, the same pattern for every block."""

@@ -416,6 +416,24 @@ def _cauchy_candidate(grain: Grain, p: int, t: int) -> Matrix:
 # ---- entry point ---------------------------------------------------------------------
 
 
+def field_name(field: object) -> str:
+    """The :data:`FIELDS` name of ``field``: a name, a modulus, or a field object with a
+    ``p`` attribute (``backend.scalar_field``, ``GadgetConfig.field``)."""
+    if isinstance(field, str):
+        if field in FIELDS:
+            return field
+    else:
+        p = field if isinstance(field, int) else getattr(field, "p", None)
+        for name, q in FIELDS.items():
+            if q == p:
+                return name
+    raise PoseidonParamsError(
+        f"no Poseidon parameters for the field {field!r}; Poseidon is instantiated over "
+        f"{', '.join(sorted(FIELDS))} (BN254 Fr for KZG, Pallas Fp for IPA)"
+    )
+
+
+
 @functools.cache
 def poseidon_params(
     field: str, r_p: int | None = None, *, t: int = 3, r_f: int = 8, alpha: int = 5,
