@@ -53,6 +53,12 @@ class Add(BuiltinLayer):
     def gadgets(self, ctx):
         return ["add_pairs"] + (["relu"] if self.activation == ACT_RELU else [])
 
+    def synthesize(self, inputs, ctx):
+        out = ctx.gadget("add_pairs").assign(ctx.layouter, inputs[0], inputs[1])
+        if self.activation == ACT_RELU:
+            out = ctx.gadget("relu").assign(ctx.layouter, out)
+        return [out]
+
 
 @hookimpl
 def zkml_register_layers():

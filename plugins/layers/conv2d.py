@@ -28,12 +28,14 @@ from zkml_plugins.layers._common import (
 
 from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
+from zkml_core.model.circuit import take
 from zkml_core.model.fixed_point import (
     check_product_fits,
     div_round_half_up,
     exact_einsum,
     exact_matmul,
 )
+from zkml_core.plonk.layouter import Assigned, Cells
 
 REGULAR, DEPTHWISE = 0, 1
 SAME, VALID = 0, 1
@@ -149,9 +151,58 @@ class Conv2D(BuiltinLayer):
         return [activate_float(out, self.activation)]
 
     def gadgets(self, ctx):
-        # planned circuit: Freivalds-checked product, then bias/div/round/relu6 lookups
-        names = ["dot_product", "adder", "bias_div_round_relu6"]
+        names = ["dot_product", "bias_div_round_relu6"]
+        if not self.depthwise and self._use_freivalds():
+            names.append("freivalds")
         return names + ["relu"] if self.activation == ACT_RELU else names
+
+    def _product_dims(self) -> tuple[int, int, int]:
+        """(M, K, N) of the regular convolution as a matrix product (im2col)."""
+        (n, oh, ow, o), w = self.spec.out_shapes[0], self.spec.inp_shapes[1]
+        return n * oh * ow, w[1] * w[2] * w[3], o
+
+    def _use_freivalds(self) -> bool:
+        """Freivalds costs M K + K N + 2 M N multiplications and cells, the direct product
+        M K N: take the cheaper (a 1x1 output, say, is cheaper directly)."""
+        m, k, n = self._product_dims()
+        return m * k + k * n + 2 * m * n < m * k * n
+
+    def synthesize(self, inputs, ctx):
+        x, w = inputs[0], inputs[1]
+        lay = ctx.layouter
+        kh, kw = w.shape[1], w.shape[2]
+        sh, sw = self.strides
+        oh, ow, pads = self._geometry(x.shape, w.shape)
+        # positions of the padded input in x's cells plus one zero cell (index x.size)
+        xz = Assigned(Cells.concat([x.cells.flatten(), ctx.zeros((1,)).cells]),
+                      np.concatenate([x.values.reshape(-1), np.zeros(1, np.int64)]))
+        idx = np.pad(np.arange(x.cells.size).reshape(x.shape), pads,
+                     constant_values=x.cells.size)
+        win = sliding_window_view(idx, (kh, kw), axis=(1, 2))[:, ::sh, ::sw][:, :oh, :ow]
+        n, o = x.shape[0], self.out_channels
+        if self.depthwise:
+            mult = o // x.shape[3]
+            # out channel j reads input channel j // mult: [N, OH, OW, O, KH*KW]
+            sel = win[:, :, :, np.arange(o) // mult].reshape(n, oh, ow, o, kh * kw)
+            wt = take(w, np.arange(w.cells.size).reshape(kh * kw, o).T)  # [O, KH*KW]
+            acc = ctx.gadget("dot_product").assign(lay, take(xz, sel), wt)
+        else:
+            m = n * oh * ow
+            cols = take(xz, win.transpose(0, 1, 2, 4, 5, 3).reshape(m, -1))     # [M, K]
+            wm = take(w, np.arange(w.cells.size).reshape(o, -1).T)              # [K, O]
+            if self._use_freivalds():
+                acc = ctx.gadget("freivalds").matmul(lay, cols, wm)
+            else:
+                rows = take(w, np.arange(w.cells.size).reshape(1, o, -1))         # [1, O, K]
+                acc = ctx.gadget("dot_product").assign(lay, cols.reshape(m, 1, -1), rows)
+            acc = acc.reshape(n, oh, ow, o)
+        bias = inputs[2] if len(inputs) == 3 else ctx.zeros((o,))
+        div, relu6 = ctx.gadget("bias_div_round_relu6").assign(lay, acc, bias)
+        if self.activation == ACT_RELU6:
+            return [relu6]
+        if self.activation == ACT_RELU:
+            return [ctx.gadget("relu").assign(lay, div)]
+        return [div]
 
 
 @hookimpl

@@ -45,6 +45,10 @@ class Mul(BuiltinLayer):
     def gadgets(self, ctx):
         return ["mul_pairs", "var_div_round"]
 
+    def synthesize(self, inputs, ctx):
+        product = ctx.gadget("mul_pairs").assign(ctx.layouter, inputs[0], inputs[1])
+        return [ctx.gadget("var_div_round").assign(ctx.layouter, product, ctx.scale_factor)]
+
 
 @hookimpl
 def zkml_register_layers():

@@ -44,6 +44,9 @@ class Reshape(BuiltinLayer):
     def forward_float(self, inputs, ctx):
         return [inputs[0].reshape(self.shape)]
 
+    def synthesize(self, inputs, ctx):
+        return [inputs[0].reshape(*self.shape)]  # same cells, no constraints needed
+
 
 @hookimpl
 def zkml_register_layers():

@@ -41,6 +41,9 @@ class Sub(BuiltinLayer):
     def gadgets(self, ctx):
         return ["sub_pairs"]
 
+    def synthesize(self, inputs, ctx):
+        return [ctx.gadget("sub_pairs").assign(ctx.layouter, inputs[0], inputs[1])]
+
 
 @hookimpl
 def zkml_register_layers():
