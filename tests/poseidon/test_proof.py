@@ -1,11 +1,15 @@
 """Real proofs: a circuit committing to a 100-element tensor with the Poseidon gadget
 (the hash is the circuit's public value) verifies with KZG (BN254) and IPA (Pasta), and
-fails when the public commitment is changed."""
+fails when the public commitment is changed; the same for the hiding commitment gadget
+(packed values, private blinding cell), built by name for the backend's field."""
 
 from __future__ import annotations
 
+import secrets
+
 import numpy as np
 import pytest
+from commit_circuit import CommitCircuit
 from zkml_plugins.backends.ipa import IPABackend
 from zkml_plugins.backends.kzg import KZGBackend
 from zkml_plugins.gadgets.poseidon.gadget import PoseidonGadget
@@ -68,3 +72,24 @@ def test_commitment_proof_verifies_and_binds_the_public_hash(backend_cls, field)
     assert rejects(backend, params, vk, proof, [[commitment + 1]])
     other = hash_message(poseidon_params(field), (values + 1).tolist())
     assert rejects(backend, params, vk, proof, [[other]])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend_cls", [KZGBackend, IPABackend])
+def test_blinded_packed_commitment_proof_verifies_and_binds_the_commitment(backend_cls):
+    backend = backend_cls()
+    F = backend.scalar_field
+    values = (np.arange(N) * 37) % 247 - 128  # the range table of k = 8: [-128, 118]
+    blind = secrets.randbelow(F.p)
+    circuit = CommitCircuit(F, values, blind, k=8, num_cols=6)
+    _, k = rows_needed(circuit)
+    assert k == 8  # 100 values pack into 4 elements: the range table is the tallest part
+    params = backend.setup(k)
+    vk = keygen_vk(backend, params, circuit)
+    pk = keygen_pk(backend, params, circuit, vk)
+    native = circuit.gadgets["commitment"].native
+    commitment = native(F, values, blind)
+    proof = create_proof(backend, params, pk, circuit, [[commitment]])
+    assert verify_proof(backend, params, vk, proof, [[commitment]])
+    assert rejects(backend, params, vk, proof, [[commitment + 1]])
+    assert rejects(backend, params, vk, proof, [[native(F, values, blind + 1)]])
