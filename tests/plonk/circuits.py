@@ -11,6 +11,11 @@
 - "horner": a phase-1 column d accumulating the Fibonacci values with a challenge:
   d[0] = a[0], d[i+1] = d[i] * ch + a[i+1].
 
+The circuit is generic over the field, as a halo2 ``Circuit<F>``: the one reduction it does
+itself (the challenge-dependent Horner witness) is modulo ``layouter.field.p``, the field it
+is laid out over (the backend's ``scalar_field`` when proving: BN254 Fr for KZG, Pasta Fp for
+IPA), so the same circuit proves on every backend.
+
 ``tamper`` names one deliberate witness fault.
 """
 
@@ -18,7 +23,6 @@ from __future__ import annotations
 
 import numpy as np
 
-R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
 FIB_LEN = 12
 TABLE = 16
 
@@ -31,9 +35,8 @@ def fibonacci(n: int) -> list[int]:
 
 
 class FeatureCircuit:
-    def __init__(self, tamper: str | None = None, b: int = 3, xs=(2, 5, 7, 0), modulus: int = R) -> None:
+    def __init__(self, tamper: str | None = None, b: int = 3, xs=(2, 5, 7, 0)) -> None:
         self.tamper = tamper
-        self.modulus = modulus  # the circuit field (BN254 r by default; Pasta for IPA)
         self.b = b
         self.xs = list(xs)
 
@@ -93,9 +96,10 @@ class FeatureCircuit:
         with layouter.region("horner") as region:
             region.assign_advice(cfg["a"], 0, np.array(fib, dtype=np.int64))
             if chv is not None:
+                p = layouter.field.p
                 acc = [fib[0]]
                 for v in fib[1:]:
-                    acc.append((acc[-1] * chv + v) % self.modulus)
+                    acc.append((acc[-1] * chv + v) % p)
                 if t == "phase1":
                     acc[4] += 1
                 region.assign_advice(cfg["d"], 0, acc)
