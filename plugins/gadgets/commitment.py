@@ -74,13 +74,20 @@ class Commitment(Gadget):
                            np.concatenate([packed.values, bvals.reshape(1, 4)]))
         return self.config.gadget("poseidon").assign(layouter, message)
 
-    def native(self, field: Any, values: np.ndarray, blind: int) -> int:
+    def native(self, field: Any, values: np.ndarray, blind: int, k: int | None = None) -> int:
         """:func:`commit_native` with this circuit's ``k`` (the public instance value of
-        :meth:`assign`); ``field`` must be the circuit's field."""
+        :meth:`assign`); ``field`` must be the circuit's field. An unconfigured gadget
+        (built only to compute public values) needs ``k``, the circuit's range-table bits
+        (``GadgetConfig.k``, a model's ``k``)."""
         config = getattr(self, "config", None)
         if config is None:
-            raise CircuitError("configure the commitment gadget (configure_gadgets) before "
-                               "computing commitments with it, or call commit_native")
+            if k is None:
+                raise CircuitError("the commitment depends on the circuit's k (the packing's "
+                                   "bits): pass k=GadgetConfig.k, or call native on the "
+                                   "configured gadget")
+            return commit_native(field, values, blind, k)
+        if k is not None and k != config.k:
+            raise CircuitError(f"the circuit packs with k = {config.k}, not {k}")
         poseidon = config.instances.get("poseidon")
         if poseidon is not None and poseidon.params.field != field_name(field):
             raise CircuitError(f"the circuit commits over {poseidon.params.field} but "

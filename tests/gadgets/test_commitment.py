@@ -192,12 +192,16 @@ def test_errors_are_actionable():
         committed("bn254", values=[1, 119])[0].mock([0])
     with pytest.raises(CircuitError, match="outside"):
         pack_native(np.array([LO - 1]), K)
-    with pytest.raises(CircuitError, match="configure the commitment gadget"):
+    with pytest.raises(CircuitError, match="pass k=GadgetConfig.k"):
         Commitment().native(BN254_FR, np.array([1]), 0)
+    assert Commitment().native(PASTA_FP, np.array([1]), 3, k=K) == commit_native(
+        PASTA_FP, np.array([1]), 3, K)
     c, _ = committed("bn254")
     c.mock([0])
     with pytest.raises(CircuitError, match="commits over bn254 but pallas"):
         c.gadgets["commitment"].native(PASTA_FP, np.array([1]), 0)
+    with pytest.raises(CircuitError, match="packs with k = 8, not 9"):
+        c.gadgets["commitment"].native(BN254_FR, np.array([1]), 0, k=9)
     with pytest.raises(CircuitError, match="at least 2 advice columns"):
         PackCircuit(BN254_FR, [1], num_cols=1).mock([0])
 

@@ -33,6 +33,10 @@ The built-in gadgets (``zkml_plugins.gadgets``) and their ``assign``; operands a
 ``relu`` ``exp`` ...     ``(x)``: table lookups (``logistic``, ``tanh``, ``pow``,
                          ``sqrt``, ``rsqrt``; ``exp`` at scale sf^2, as softmax uses)
 ``input_lookup``         no ``assign``: fills the range table
+``packer``               ``(x)``: ``floor(253 / k)`` range-checked values per field element
+``poseidon``             ``(message)``: Poseidon hash of each row (field of ``config.field``)
+``commitment``           ``(x, blind)``: one cell, Poseidon of ``packer(x)`` then the
+                         blinding cell; ``native(field, values, blind)`` outside
 =======================  =============================================================
 
 Shared values follow zkml's ``GadgetConfig``: ``min_val = -2^(k-1)``,
