@@ -16,7 +16,7 @@ from zkml_core.errors import SerializationError, VerificationError, ZkmlError
 from zkml_core.plonk.keygen import keygen_pk, keygen_vk
 from zkml_core.plonk.keys import VerifyingKey
 from zkml_core.plonk.prover import create_proof
-from zkml_core.plonk.verifier import verify_proof
+from zkml_core.plonk.verifier import check_proof, verify_proof
 from zkml_core.plugins import Registry
 
 from .circuits import FIB_LEN, FeatureCircuit, fibonacci
@@ -91,6 +91,28 @@ def test_vk_round_trip_and_validation(backend_params, keys, proof):
     other = backend_class(next(n for n in BACKENDS if n != backend.name))()
     with pytest.raises(SerializationError, match="for backend"):
         VerifyingKey.from_bytes(data, other)
+
+
+def _off_curve(curve) -> bytes:
+    """A canonical 32-byte encoding whose x has no y on ``curve`` (x³ + b a non-residue)."""
+    q = curve.base_field.p
+    x = next(x for x in range(1, 100) if pow((x ** 3 + curve.b) % q, (q - 1) // 2, q) == q - 1)
+    return x.to_bytes(32, "little")
+
+
+def test_off_curve_points_are_rejected_when_decoding(backend_params, keys, proof):
+    backend, params = backend_params
+    vk, off = keys[0], _off_curve(backend.curve)
+    head = len(b"ZKMLPRF") + 2  # the first advice commitment follows the header
+    bad = proof[:head] + off + proof[head + 32 :]
+    with pytest.raises(SerializationError, match="not on the curve"):
+        check_proof(backend, params, vk, bad, FeatureCircuit().instances())
+    assert not verify_proof(backend, params, vk, bad, FeatureCircuit().instances())
+    data = vk.to_bytes()
+    first = vk.curve.encode(vk.fixed_commitments[:1])
+    at = data.index(first)
+    with pytest.raises(SerializationError, match="not on the curve"):
+        VerifyingKey.from_bytes(data[:at] + off + data[at + 32 :], backend)
 
 
 def test_other_circuits_vk_fails(backend_params, proof):
