@@ -10,6 +10,8 @@ waits for the next round. Equal x coordinates (doubling or P + (-P)) are handled
 once outside the batch. Buckets are then summed (sum_k k·B_k) in Jacobian form.
 Windows with few buckets in use (the top window of a scalar has only a few bits) take
 Jacobian mixed additions instead: there a batch could not fill with distinct buckets.
+Likewise, once a round places fewer than a fifth of the waiting points (witness columns
+of small or repeated values crowd a few buckets), the rest take Jacobian additions.
 """
 
 from __future__ import annotations
@@ -213,8 +215,27 @@ def _window_sum(A, D, w, P, ONE, inv_bits, out, slot):
                 cnt = 0
         if cnt:
             _flush(Bk, inb, bk, bxy, cnt, pref, P, ONE, inv_bits)
+        done = ntodo - nwait
         todo, wait = wait, todo
         ntodo = nwait
+        if done * 4 < ntodo:
+            break  # a few buckets take most points (small or repeated scalars): see below
+    # Points left after a round that placed few of them crowd into a few buckets; more
+    # rounds would cost a pass over them and an inversion per handful of additions
+    # (quadratic), so they go to Jacobian buckets with mixed additions instead.
+    J = np.zeros((nb if ntodo > 0 else 1, 3, 4), dtype=np.uint64)
+    jused = np.zeros(nb, dtype=np.bool_)
+    for t in range(ntodo):
+        i = todo[t]
+        d = D[w, i]
+        x, y = _aff(A, i)
+        if d < 0:
+            y = fneg(y, P)
+            d = -d
+        X, Y, Z = _jget(J, d - 1)
+        X, Y, Z = jadd_mixed(X, Y, Z, x, y, ONE, P)
+        _put(J, d - 1, X, Y, Z)
+        jused[d - 1] = True
     # sum_k (k+1)·B_k by a running sum from the top
     RX, RY, RZ = Z4, Z4, Z4
     TX, TY, TZ = Z4, Z4, Z4
@@ -222,6 +243,9 @@ def _window_sum(A, D, w, P, ONE, inv_bits, out, slot):
         if full[k]:
             x, y = _bget(Bk, k)
             RX, RY, RZ = jadd_mixed(RX, RY, RZ, x, y, ONE, P)
+        if jused[k]:
+            bX, bY, bZ = _jget(J, k)
+            RX, RY, RZ = jadd(RX, RY, RZ, bX, bY, bZ, P)
         TX, TY, TZ = jadd(TX, TY, TZ, RX, RY, RZ, P)
     _put(out, slot, TX, TY, TZ)
 
