@@ -9,6 +9,13 @@ With ``--prove COLUMNS``: KZG keygen / prove / verify seconds of that commitment
 hash as the circuit's one public value) at the smallest k, and whether a changed public
 commitment is rejected.
 
+``commitment``: the same for the ``commitment`` gadget (values packed ``floor(253/k)`` to a
+field element, range-checked, then hashed with a blinding element), built by name as a
+model circuit builds it, with the range table's k equal to the circuit's k (as in a
+model): per column count, the smallest such k that fits N values in [-128, 118], the
+packer's and Poseidon's rows, rows per hashed field element and rows per value. With
+``--prove``, also its KZG keygen / prove / verify seconds at that k over COLUMNS columns.
+
     python benchmarks/poseidon.py --json [--n 10000] [--field bn254] [--prove 10]
 """
 
@@ -52,6 +59,112 @@ class CommitCircuit:
             cells = region.assign_advice(cols, 0, grid.reshape(-1, w))
         out = self.gadget.assign(layouter, Assigned(cells.flatten()[:n], self.values))
         layouter.constrain_instance(out.cells, inst, [0])
+
+
+class PackedCommitCircuit:
+    """``values`` committed by the ``commitment`` gadget (GadgetConfig k = ``k``, the
+    circuit's field), the commitment exposed as instance row 0."""
+
+    def __init__(self, values: np.ndarray, k: int, ncols: int, field, blind: int = 12345) -> None:
+        self.values, self.k, self.ncols, self.field, self.blind = values, k, ncols, field, blind
+
+    def configure(self, cs):
+        from zkml_core.plonk.gadgets import GadgetConfig, configure_gadgets
+
+        cols = [cs.advice_column() for _ in range(self.ncols)]
+        inst = cs.instance_column()
+        cs.enable_equality(inst)
+        config = GadgetConfig(scale_factor=1, k=self.k, columns=cols, field=self.field)
+        return configure_gadgets(cs, config, ["commitment"], commitment_classes()), cols, inst
+
+    def synthesize(self, layouter, cfg):
+        from zkml_core.plonk.gadgets import load_gadget_tables
+
+        gadgets, cols, inst = cfg
+        self.gadgets = gadgets
+        load_gadget_tables(layouter, gadgets)
+        n, w = len(self.values), len(cols)
+        grid = np.zeros(-(-n // w) * w, dtype=np.int64)
+        grid[:n] = self.values
+        with layouter.region("inputs") as region:
+            cells = region.assign_advice(cols, 0, grid.reshape(-1, w))
+        with layouter.region("blind") as region:
+            bcell = region.assign_advice(cols[0], 0, [self.blind])
+        F = layouter.field
+        bval = F.from_ints([self.blind]) if F is not None else np.zeros((1, 4), np.uint64)
+        out = gadgets["commitment"].assign(layouter, Assigned(cells.flatten()[:n], self.values),
+                                           Assigned(bcell, bval))
+        layouter.constrain_instance(out.cells, inst, [0])
+
+
+def commitment_classes() -> dict:
+    import importlib
+
+    from zkml_core.plugins import Registry
+
+    reg = Registry(autoload=False)
+    for m in ("input_lookup", "packer", "poseidon", "commitment"):
+        reg.register(importlib.import_module(f"zkml_plugins.gadgets.{m}"))
+    return reg.gadgets()
+
+
+def packed_commitment_layout(values: np.ndarray, ncols: int, field) -> tuple[dict, PackedCommitCircuit]:
+    """The smallest k (range table and circuit alike) that fits, and the rows it takes."""
+    k = 8
+    while True:
+        circuit = PackedCommitCircuit(values, k, ncols, field)
+        rows, need = rows_needed(circuit)
+        if need <= k:
+            break
+        k = need
+    g = circuit.gadgets
+    packer, poseidon = g["packer"], g["poseidon"]
+    n = len(values)
+    elems = -(-n // packer.per_elem)
+    words = elems + 1  # the packed elements and the blinding element
+    blocks = -(-words // 2)
+    pos_rows = blocks * poseidon.rows_per_permutation
+    pack_rows = elems * packer.rows_per_elem
+    return {
+        "k": k, "rows": rows, "gate_degree": configure(circuit)[0].degree(),
+        "values_per_element": packer.per_elem, "hashed_elements": words,
+        "packer_rows": pack_rows, "poseidon_rows": pos_rows,
+        "rows_per_hashed_element": round(pos_rows / words, 2),
+        "rows_per_value": round((pack_rows + pos_rows) / n, 3),
+        "input_rows": -(-n // ncols),
+    }, circuit
+
+
+def prove_packed(values: np.ndarray, ncols: int) -> dict:
+    """KZG keygen / prove / verify of the packed, blinded commitment at the smallest k."""
+    from zkml_core.errors import VerificationError
+    from zkml_core.plonk.keygen import keygen_pk, keygen_vk
+    from zkml_core.plonk.prover import create_proof
+    from zkml_core.plonk.verifier import verify_proof
+
+    backend = kzg_backend()
+    layout, circuit = packed_commitment_layout(values, ncols, backend.scalar_field)
+    k = layout["k"]
+    expected = circuit.gadgets["commitment"].native(backend.scalar_field, values, circuit.blind)
+    params = backend.setup(k)
+    t0 = time.perf_counter()
+    vk = keygen_vk(backend, params, circuit)
+    pk = keygen_pk(backend, params, circuit, vk)
+    t_keygen = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    proof = create_proof(backend, params, pk, circuit, [[expected]])
+    t_prove = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    ok = verify_proof(backend, params, vk, proof, [[expected]])
+    t_verify = time.perf_counter() - t0
+    try:
+        changed = verify_proof(backend, params, vk, proof, [[expected + 1]])
+    except VerificationError:
+        changed = False
+    return {"backend": "kzg", "columns": ncols, "k": k, "keygen_s": round(t_keygen, 2),
+            "prove_s": round(t_prove, 2), "verify_s": round(t_verify, 2),
+            "verified": bool(ok), "changed_commitment_verified": bool(changed),
+            "proof_bytes": len(proof)}
 
 
 def kzg_backend():
@@ -151,9 +264,17 @@ def main() -> None:
         state = trace[-1][:3]
     out["gadget_witness_n_s"] = round(time.perf_counter() - t0, 3)
     assert state[0] == expected
+    small = np.random.default_rng(1).integers(-128, 119, size=args.n, dtype=np.int64)
+    from zkml_core.arith.field import BN254_FR, PASTA_FP
+
+    fobj = {"bn254": BN254_FR, "pallas": PASTA_FP}.get(args.field, BN254_FR)
+    out["commitment"] = {"field": fobj.name, "values_range": [-128, 118]}
+    for ncols in (6, 10):
+        out["commitment"][f"{ncols}_columns"] = packed_commitment_layout(small, ncols, fobj)[0]
     if args.prove:
         bn254 = poseidon_params("bn254")
         out["proof"] = prove(values, args.prove, hash_message(bn254, values.tolist()))
+        out["commitment"]["proof"] = prove_packed(small, args.prove)
     print(json.dumps(out) if args.json else "\n".join(f"{k}: {v}" for k, v in out.items()))
 
 
