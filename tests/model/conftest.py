@@ -44,3 +44,26 @@ def all_layer_classes() -> dict[str, type]:
         if not info.name.startswith("_"):
             registry.register(importlib.import_module(f"{pkg.__name__}.{info.name}"))
     return registry.layers()
+
+
+@pytest.fixture(scope="session")
+def mnist_tflite_tensors(fixtures_dir) -> dict:
+    """Every tensor of the fixture's model.tflite run on inp.msgpack by the TFLite
+    interpreter (reference kernels), float64 by TFLite tensor index (= the zkml idx)."""
+    import numpy as np
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    from zkml_core.model import load_input, load_model
+
+    d = fixtures_dir / "zkml-mnist"
+    model = load_model(d / "model.msgpack")
+    inputs = load_input(d / "inp.msgpack")
+    interp = Interpreter(model_path=str(d / "model.tflite"),
+                         experimental_op_resolver_type=OpResolverType.BUILTIN_REF,
+                         experimental_preserve_all_tensors=True)
+    interp.allocate_tensors()
+    x = inputs[0].array().astype(np.float64) / model.global_sf
+    interp.set_tensor(interp.get_input_details()[0]["index"], x.astype(np.float32))
+    interp.invoke()
+    produced = [i for s in model.layers for i in s.out_idxes]
+    return {i: interp.get_tensor(i).astype(np.float64) for i in produced}

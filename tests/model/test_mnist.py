@@ -24,24 +24,13 @@ FLOAT_BOUND = 0.10
 
 
 @pytest.fixture(scope="module")
-def runs(fixtures_dir, layer_classes):
-    from ai_edge_litert.interpreter import Interpreter, OpResolverType
-
+def runs(fixtures_dir, layer_classes, mnist_tflite_tensors):
     d = fixtures_dir / "zkml-mnist"
     model = load_model(d / "model.msgpack")
     inputs = load_input(d / "inp.msgpack")
     ints = execute_int(model, layer_classes, inputs)
     floats = execute_float(model, layer_classes, inputs)
-    interp = Interpreter(model_path=str(d / "model.tflite"),
-                         experimental_op_resolver_type=OpResolverType.BUILTIN_REF,
-                         experimental_preserve_all_tensors=True)
-    interp.allocate_tensors()
-    x = inputs[0].array().astype(np.float64) / model.global_sf
-    interp.set_tensor(interp.get_input_details()[0]["index"], x.astype(np.float32))
-    interp.invoke()
-    produced = [i for s in model.layers for i in s.out_idxes]
-    tfl = {i: interp.get_tensor(i).astype(np.float64) for i in produced}
-    return model, ints, floats, tfl
+    return model, ints, floats, mnist_tflite_tensors
 
 
 def test_logits_match_tflite(runs):
