@@ -268,7 +268,8 @@ class ModelCircuit:
                 column.extend(int(v) % field.p for v in flat.tolist())
             else:
                 gadget = self.gadget_classes["commitment"]()
-                column.append(int(gadget.native(field, flat, self.blind(group, field))))
+                column.append(int(gadget.native(field, flat, self.blind(group, field),
+                                                k=self.model.k)))
         return [column]
 
     # ---- circuit -----------------------------------------------------------------------
