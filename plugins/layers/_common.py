@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from zkml_core.errors import CircuitError, ModelError
 from zkml_core.interfaces import Layer
 from zkml_core.model import LayerSpec
+from zkml_core.model.circuit import take
+from zkml_core.plonk.layouter import Assigned, Cells
 
 # TFLite's ActivationFunctionType numbering, which zkml's params use
 ACT_NONE, ACT_RELU, ACT_RELU6 = 0, 1, 3
@@ -91,8 +94,32 @@ def pool_window(spec: LayerSpec) -> tuple[tuple[int, int], tuple[int, int]]:
     return (fh, fw), (sh, sw)
 
 
+def flat_join(parts: list[Assigned]) -> Assigned:
+    """The parts' cells and int64 values, flattened and joined end to end (for take)."""
+    cells = Cells.concat([p.cells.flatten() for p in parts])
+    values = np.concatenate([np.asarray(p.values, dtype=np.int64).reshape(-1) for p in parts])
+    return Assigned(cells, values)
+
+
+def freivalds_cheaper(m: int, k: int, n: int) -> bool:
+    """Whether Freivalds' check of an (M, K) x (K, N) product (M K + K N + 2 M N cells and
+    multiplications) beats the direct dot products (M K N)."""
+    return m * k + k * n + 2 * m * n < m * k * n
+
+
+def divider(divisor: int, k: int) -> str:
+    """The gadget dividing by the constant ``divisor`` at table size k: var_div_round while
+    its remainder check covers the divisor (2 b <= 2^k - 9), else var_div_round_big3."""
+    return "var_div_round" if 2 * divisor <= 2**k - 9 else "var_div_round_big3"
+
+
 class ShapeLayer(BuiltinLayer):
-    """A pure re-indexing of cells: the same ``apply`` in both modes, no gadgets."""
+    """A pure re-indexing of cells: the same ``apply`` in both modes, no gadgets.
+
+    The circuit runs ``apply`` on index arrays instead of values and gathers the cells
+    they name: the outputs are the inputs' own cells (and a constant zero cell where
+    ``apply`` pads with 0), so they need no rows and no constraints.
+    """
 
     def apply(self, inputs: list) -> list:
         raise NotImplementedError
@@ -105,6 +132,24 @@ class ShapeLayer(BuiltinLayer):
 
     def gadgets(self, ctx):
         return []
+
+    def synthesize(self, inputs, ctx):
+        # index 0 is the zero cell; input i's cells follow, row-major, after the earlier ones
+        index_inputs, parts, offset = [], [], 1
+        for a in inputs:
+            if a is None:  # an input the layer does not read (required_inputs)
+                index_inputs.append(None)
+                continue
+            index_inputs.append(np.arange(offset, offset + a.cells.size,
+                                          dtype=np.int64).reshape(a.shape))
+            parts.append(a)
+            offset += a.cells.size
+        outs = [np.asarray(o, dtype=np.int64) for o in self.apply(index_inputs)]
+        if any((o == 0).any() for o in outs) or not parts:
+            joined = flat_join([ctx.zeros((1,)), *parts])
+            return [take(joined, o) for o in outs]
+        joined = flat_join(parts)
+        return [take(joined, o - 1) for o in outs]
 
 
 def join(op, inputs: list, axis: int, verb: str) -> np.ndarray:
@@ -140,6 +185,14 @@ class PoolLayer(BuiltinLayer):
     def __init__(self, spec) -> None:
         super().__init__(spec)
         self.window, self.strides = pool_window(spec)
+
+    def window_cells(self, x: Assigned) -> Assigned:
+        """The cells of every VALID window, [N, OH, OW, C, fh * fw] (no rows)."""
+        fh, fw = self.window
+        sh, sw = self.strides
+        idx = np.arange(x.cells.size).reshape(x.shape)
+        win = sliding_window_view(idx, (fh, fw), axis=(1, 2))[:, ::sh, ::sw]
+        return take(x, win.reshape(*win.shape[:4], fh * fw))
 
     @classmethod
     def from_tflite(cls, op, ctx):

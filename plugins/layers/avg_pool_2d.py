@@ -11,7 +11,6 @@ from numpy.lib.stride_tricks import sliding_window_view
 from zkml_plugins.layers._common import PoolLayer
 
 from zkml_core.hookspecs import hookimpl
-from zkml_core.model.circuit import take
 from zkml_core.model.fixed_point import check_product_fits, div_round_half_up
 
 
@@ -39,13 +38,8 @@ class AveragePool2D(PoolLayer):
         return ["adder", "var_div_round"]
 
     def synthesize(self, inputs, ctx):
-        x = inputs[0]
         fh, fw = self.window
-        sh, sw = self.strides
-        idx = np.arange(x.cells.size).reshape(x.shape)
-        win = sliding_window_view(idx, (fh, fw), axis=(1, 2))[:, ::sh, ::sw]
-        windows = take(x, win.reshape(*win.shape[:4], fh * fw))
-        sums = ctx.gadget("adder").assign(ctx.layouter, windows)
+        sums = ctx.gadget("adder").assign(ctx.layouter, self.window_cells(inputs[0]))
         # the divisor is a constant of the circuit (zkml took it as free advice)
         return [ctx.gadget("var_div_round").assign(ctx.layouter, sums, fh * fw)]
 
