@@ -30,7 +30,7 @@ def test_warmup_compiles_every_array_kernel():
     times = warmup(seen.append)
     assert seen == ["fields", "polynomials", "curves"] and set(times) == set(seen)
     # every dispatcher that Python code calls directly has been compiled
-    entry = {"mul_arr", "add_arr", "sub_arr", "pow_arr", "batch_inv", "sum_arr", "inner_arr",
+    entry = {"mul_arr_serial", "mul_arr_parallel", "add_arr", "sub_arr", "pow_arr", "batch_inv", "sum_arr", "inner_arr",
              "powers_arr", "lt_p", "sqrt_arr", "jac_to_affine", "add_affine_arr", "double_affine_arr",
              "scalar_mul_arr", "on_curve_arr", "fixed_base_table", "fixed_base_kernel",
              "signed_digits", "msm_kernel", "_ntt_inplace", "_horner", "_div_linear"}

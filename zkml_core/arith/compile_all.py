@@ -25,6 +25,7 @@ def _fields() -> None:
               F.sum(a), F.inner(a, b), F.powers(3, 4), F.random(2, np.random.default_rng(0))):
         F.to_ints(r)
     F.to_int64(b)
+    F.mul(F.zeros(1 << 14), F.zeros(1 << 14))  # the threaded kernel (large arrays only)
     F.from_bytes(F.to_bytes(a))
 
 
@@ -47,6 +48,7 @@ def _curves() -> None:
     C.double(C.add(pts, pts))
     C.scalar_mul(pts, s)
     C.decode(C.encode(pts))
+    C.is_on_curve(pts)
     C.msm(pts, s)
 
 
