@@ -4,10 +4,17 @@ params = [activation] (0 none, 1 relu). Inputs: X [B, in] (more dimensions are f
 to rows of ``in`` values, as TFLite does: [1, T, in] -> [T, in]), weights
 W [out, in], optional bias [out]. Integer semantics: out = round_half_up(X W^T / sf)
 + bias, then max(., 0) for relu. Output [B, out].
+
+Circuit: the products X W^T by Freivalds' check when that is cheaper (several rows of
+input), else by dot products; then ``bias_div_round_relu6`` (rounded division by sf plus
+bias, range-checked) and the relu table for relu.
 """
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 from zkml_plugins.layers._common import (
     ACT_NONE,
     ACT_RELU,
@@ -17,10 +24,12 @@ from zkml_plugins.layers._common import (
     check_activation,
     expect_inputs,
     expect_params,
+    freivalds_cheaper,
 )
 
 from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
+from zkml_core.model.circuit import take
 from zkml_core.model.fixed_point import check_product_fits, div_round_half_up, exact_matmul
 
 
@@ -74,9 +83,31 @@ class FullyConnected(BuiltinLayer):
             out = out + inputs[2].reshape(-1)
         return [activate_float(out, self.activation)]
 
+    def _dims(self) -> tuple[int, int, int]:
+        """(M, K, N) of the product: input rows, input width, output units."""
+        x_shape, w_shape = self.spec.inp_shapes[0], self.spec.inp_shapes[1]
+        return math.prod(x_shape[:-1]), x_shape[-1], w_shape[0]
+
     def gadgets(self, ctx):
-        names = ["dot_product", "adder", "var_div_round", "add_pairs"]
+        names = ["bias_div_round_relu6"]
+        names.append("freivalds" if freivalds_cheaper(*self._dims()) else "dot_product")
         return names + ["relu"] if self.activation == ACT_RELU else names
+
+    def synthesize(self, inputs, ctx):
+        lay = ctx.layouter
+        m, kdim, n = self._dims()
+        x, w = inputs[0].reshape(m, kdim), inputs[1]
+        if freivalds_cheaper(m, kdim, n):
+            wt = take(w, np.arange(n * kdim).reshape(n, kdim).T)  # W^T, [K, N]
+            acc = ctx.gadget("freivalds").matmul(lay, x, wt)
+        else:
+            acc = ctx.gadget("dot_product").assign(lay, x.reshape(m, 1, kdim),
+                                                   w.reshape(1, n, kdim))
+        bias = inputs[2].reshape(n) if len(inputs) == 3 else ctx.zeros((n,))
+        div, _ = ctx.gadget("bias_div_round_relu6").assign(lay, acc, bias)
+        if self.activation == ACT_RELU:
+            return [ctx.gadget("relu").assign(lay, div)]
+        return [div]
 
 
 @hookimpl

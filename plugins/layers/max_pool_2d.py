@@ -1,4 +1,7 @@
-"""MaxPool2D: maximum over fh x fw windows, VALID padding (exact). params = [fh, fw, sh, sw]."""
+"""MaxPool2D: maximum over fh x fw windows, VALID padding (exact). params = [fh, fw, sh, sw].
+
+Circuit: each window's cells gathered (no rows), then the ``max`` gadget's pairwise rounds.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +28,13 @@ class MaxPool2D(PoolLayer):
         return [self._max(inputs[0])]
 
     def gadgets(self, ctx):
-        return ["max"]
+        return ["max"] if self.window[0] * self.window[1] > 1 else []  # 1x1: a copy
+
+    def synthesize(self, inputs, ctx):
+        windows = self.window_cells(inputs[0])
+        if windows.shape[-1] == 1:
+            return [windows[..., 0]]
+        return [ctx.gadget("max").assign(ctx.layouter, windows)]
 
 
 @hookimpl

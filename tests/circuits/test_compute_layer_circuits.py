@@ -1,0 +1,142 @@
+"""Circuits of the computing layers beyond the MNIST slice, in one-layer models.
+
+Each layer: hypothesis cases whose ``forward_int``, output cells and public values equal a
+numpy reference written here from the layer's integer semantics (plugins/layers'
+docstrings), every listed gadget laid out; then a changed public output, a changed output
+cell with its public value (what a prover claiming another result does) and a changed
+intermediate cell are each rejected by the constraint that should catch them.
+"""
+
+from __future__ import annotations
+
+import hypothesis.extra.numpy as hnp
+import numpy as np
+import pytest
+from builtin_layer_model import (
+    AnyLayerCircuit,
+    changed_public_output_fails,
+    check_honest,
+    one_layer,
+)
+from gadget_circuit import add_to_cell, kinds
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from layer_model import forge_output, mock, rhu
+
+from zkml_core.plonk.layouter import Cells
+
+SETTINGS = settings(max_examples=6, deadline=None)
+
+
+def ints(shape, lo, hi):
+    return hnp.arrays(np.int64, shape, elements=st.integers(lo, hi))
+
+
+def region_cell(asg, name, column=0, offset=0) -> Cells:
+    """The cell of shared advice column ``column`` at ``offset`` in the first region
+    ``name``."""
+    region = next(r for r in asg.regions if r.name == name)
+    return Cells(asg.gid(asg.cs.advice[column]), region.start + offset)
+
+
+def forged(model, inputs, delta=1, more=None):
+    """forge_output of the first output of this one-layer model: the failures' kinds."""
+    return kinds(forge_output(lambda t: AnyLayerCircuit(model, inputs, tamper=t), delta, more))
+
+
+def tampered(model, inputs, tamper):
+    return kinds(mock(AnyLayerCircuit(model, inputs, tamper=tamper)).verify())
+
+
+# ---- FullyConnected -----------------------------------------------------------------------
+
+@st.composite
+def fc_cases(draw):
+    rows, width, units = draw(st.integers(1, 4)), draw(st.integers(1, 6)), draw(st.integers(1, 5))
+    lead = draw(st.sampled_from([(rows,), (1, rows)]))
+    x = draw(ints(lead + (width,), -20, 20))
+    w = draw(ints((units, width), -20, 20))
+    bias = draw(st.none() | ints((units,), -20, 20))
+    return x, w, bias, draw(st.sampled_from([0, 1])), draw(st.sampled_from([4, 8, 16]))
+
+
+def fc_model(x, w, bias, act, sf):
+    out = rhu(x.reshape(-1, x.shape[-1]) @ w.T, sf) + (0 if bias is None else bias)
+    if act == 1:
+        out = np.maximum(out, 0)
+    operands = [x, w] + ([] if bias is None else [bias])
+    model, inputs = one_layer("FullyConnected", [act], operands, [out.shape], sf, k=11)
+    return model, inputs, out
+
+
+@SETTINGS
+@given(fc_cases())
+def test_fully_connected_circuit(case):
+    model, inputs, want = fc_model(*case)
+    circuit, _ = check_honest(model, inputs, [want])
+    assert changed_public_output_fails(circuit)
+
+
+@pytest.mark.parametrize("rows", [1, 4])  # dot products; Freivalds (4 x 6 x 5)
+@pytest.mark.parametrize("act", [0, 1])
+def test_fully_connected_forgeries_rejected(rows, act):
+    rng = np.random.default_rng(rows + 10 * act)
+    x, w = rng.integers(-20, 20, (rows, 6)), rng.integers(-20, 20, (5, 6))
+    model, inputs, _ = fc_model(x, w, rng.integers(-9, 9, 5), act, 8)
+    gadgets = AnyLayerCircuit(model, inputs).gadget_names()
+    assert ("freivalds" in gadgets) == (rows == 4)
+    last = "relu" if act else "bias_div_round_relu6"
+    assert ("lookup" if act else "gate", f"{last} {'op0' if act else 'constraint op0'}") \
+        in forged(model, inputs)
+    # a changed product (before the rounded division)
+    if rows == 1:  # the running sum on the first row of the first dot product
+        got = tampered(model, inputs, lambda c, asg: add_to_cell(
+            asg, c.gadgets["dot_product"].last_cells[0, -1], 1))
+        assert got == {("gate", "dot_product constraint first"),
+                       ("gate", "dot_product constraint accumulate")}
+    else:  # the product cell C[0, 0]: its copies into the division and Freivalds' check
+        # (test_conv2d_circuit forges a C consistent with every copy: the check rejects it)
+        got = tampered(model, inputs, lambda c, asg: add_to_cell(
+            asg, region_cell(asg, "freivalds_product"), 1))
+        assert {k for k, _ in got} == {"copy"}
+
+
+# ---- MaxPool2D ----------------------------------------------------------------------------
+
+def max_pool_ref(x, window, strides):
+    n, h, w, c = x.shape
+    (fh, fw), (sh, sw) = window, strides
+    oh, ow = (h - fh) // sh + 1, (w - fw) // sw + 1
+    out = np.full((n, oh, ow, c), np.iinfo(np.int64).min)
+    for a in range(fh):
+        for b in range(fw):
+            out = np.maximum(out, x[:, a:a + (oh - 1) * sh + 1:sh, b:b + (ow - 1) * sw + 1:sw])
+    return out
+
+
+@SETTINGS
+@given(data=st.data())
+def test_max_pool_circuit(data):
+    fh, fw = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3))
+    strides = (data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2)))
+    shape = (data.draw(st.integers(1, 2)), data.draw(st.integers(fh, 5)),
+             data.draw(st.integers(fw, 5)), data.draw(st.integers(1, 2)))
+    x = data.draw(ints(shape, -200, 200))
+    want = max_pool_ref(x, (fh, fw), strides)
+    model, inputs = one_layer("MaxPool2D", [fh, fw, *strides], [x], [want.shape], 4,
+                              num_cols=data.draw(st.sampled_from([3, 7, 10])))
+    circuit, _ = check_honest(model, inputs, [want])
+    assert changed_public_output_fails(circuit)
+
+
+@pytest.mark.parametrize("first", [(5, -3), (-3, 5)])
+def test_max_pool_claiming_the_smaller_value_is_rejected(first):
+    """Windows of two: the first output forged to its window's smaller value satisfies
+    the gate (the output is one of the two), only a range lookup rejects it."""
+    x = np.array([[[[first[0]], [first[1]], [7], [1]]]])
+    model, inputs = one_layer("MaxPool2D", [1, 2, 1, 2], [x], [(1, 1, 2, 1)], 4)
+    check_honest(model, inputs, [np.array([[[[max(first)], [7]]]])])
+    got = forged(model, inputs, delta=min(first) - max(first))
+    assert got and {k for k, _ in got} == {"lookup"}
+    assert got <= {("lookup", "max not below a op0"), ("lookup", "max not below b op0")}
+    assert forged(model, inputs, delta=1) >= {("gate", "max constraint op0")}
