@@ -174,11 +174,3 @@ def test_overflow_is_refused(make_spec, make_ctx):
     layer = Conv2D(make_spec("Conv2D", [0, 1, 0, 1, 1], [x.shape, w.shape], [(1, 1, 1, 1)]))
     with pytest.raises(ModelError, match="64-bit"):
         layer.forward_int([x, w], make_ctx(512))
-
-
-def test_synthesize_says_the_circuit_is_missing(make_spec):
-    from zkml_core.errors import CircuitError
-    layer = Conv2D(make_spec("Conv2D", [0, 1, 0, 1, 1], [(1, 2, 2, 1), (1, 1, 1, 1)],
-                             [(1, 2, 2, 1)]))
-    with pytest.raises(CircuitError, match="not available yet"):
-        layer.synthesize([], None)
