@@ -62,7 +62,12 @@ def rows_needed(circuit: Any) -> tuple[int, int]:
     asg = Assignment(cs, None, 0, "measure")
     circuit.synthesize(Layouter(asg), config)
     rows = max(asg.rows_used, asg.table_rows, asg.constant_rows, 1)
+    return rows, smallest_k(cs, rows)
+
+
+def smallest_k(cs: ConstraintSystem, rows: int) -> int:
+    """The smallest k whose 2^k rows hold ``rows`` usable rows of ``cs``."""
     k = 1
     while (1 << k) < cs.minimum_rows() or (1 << k) - cs.blinding_factors() - 1 < rows:
         k += 1
-    return rows, k
+    return k

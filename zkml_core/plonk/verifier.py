@@ -30,18 +30,27 @@ def verify_proof(backend: Any, params: Any, vk: VerifyingKey, proof: bytes, inst
     ``instances`` (one list of ints per instance column); False for any invalid proof.
 
     Raises CircuitError when ``instances`` does not match the circuit's instance columns."""
+    try:
+        return check_proof(backend, params, vk, proof, instances)
+    except SerializationError:
+        return False
+
+
+def check_proof(backend: Any, params: Any, vk: VerifyingKey, proof: bytes, instances: list[Any]) -> bool:
+    """:func:`verify_proof`, except that bytes which are not a well-formed proof (bad
+    header or version, truncated, trailing or non-canonical bytes) raise
+    SerializationError instead of returning False, so a caller can tell a damaged file
+    from a proof that is false."""
     inst = instance_ints(vk.field.p, vk.cs, instances)
     if vk.backend_name != backend.name:
         return False
     head = len(PROOF_MAGIC) + 2
     if len(proof) < head or proof[: len(PROOF_MAGIC)] != PROOF_MAGIC:
-        return False
-    if struct.unpack("<H", proof[len(PROOF_MAGIC) : head])[0] != PROOF_VERSION:
-        return False
-    try:
-        return _verify(backend, params, vk, proof[head:], inst)
-    except SerializationError:
-        return False
+        raise SerializationError("not a zkml proof (bad header)")
+    (version,) = struct.unpack("<H", proof[len(PROOF_MAGIC) : head])
+    if version != PROOF_VERSION:
+        raise SerializationError(f"proof format version {version} is not supported (this zkml reads {PROOF_VERSION})")
+    return _verify(backend, params, vk, proof[head:], inst)
 
 
 def _verify(backend: Any, params: Any, vk: VerifyingKey, body: bytes, inst: list[list[int]]) -> bool:
