@@ -121,7 +121,9 @@ class Backend:
 
     The contract is ``docs/backend.md``. Field and point arrays are the engine's
     (``docs/arith.md``): scalars ``(n, 4)`` Montgomery arrays, points affine ``(n, 2, 4)``
-    arrays (a single point is ``(1, 2, 4)``). Every method below must be overridden.
+    arrays (a single point is ``(1, 2, 4)``). Every method below must be overridden,
+    except the verifier-params codec, whose default suits backends whose verifier
+    params are the params.
     """
 
     name: ClassVar[str] = ""
@@ -130,6 +132,9 @@ class Backend:
     scalar_field: ClassVar[Any] = None
     #: the commitment curve, a :class:`zkml_core.arith.curve.Curve`
     curve: ClassVar[Any] = None
+    #: True when ``setup`` draws a secret (KZG's tau): whoever knows it can forge proofs,
+    #: so params made on one machine are only a test setup for anyone else
+    trusted_setup: ClassVar[bool] = False
 
     def setup(self, k: int) -> Any:
         """New params for circuits of 2^k rows (``params.k == k``)."""
@@ -172,6 +177,16 @@ class Backend:
     def verifier_params(self, params: Any) -> Any:
         """The part of ``params`` a verifier needs (:meth:`verify` accepts either)."""
         raise NotImplementedError
+
+    def verifier_params_to_bytes(self, vparams: Any) -> bytes:
+        """:meth:`verifier_params` in a documented binary format with a header (what a
+        proof bundle carries). Default: :meth:`params_to_bytes`."""
+        return self.params_to_bytes(vparams)
+
+    def verifier_params_from_bytes(self, data: bytes) -> Any:
+        """Decode and validate verifier params; raises
+        :class:`zkml_core.errors.SerializationError`. Default: :meth:`params_from_bytes`."""
+        return self.params_from_bytes(data)
 
 
 KINDS: dict[str, type] = {"layer": Layer, "gadget": Gadget, "backend": Backend}

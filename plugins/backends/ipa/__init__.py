@@ -15,7 +15,8 @@
   one polynomial opened at one point; :mod:`.multiopen`), then the inner-product argument
   with log2(n) rounds whose verifier recomputes the folded generator with one MSM over
   the s-vector, linear time (:mod:`.inner_product`);
-- the verifier needs every generator, so ``verifier_params`` returns the params.
+- the verifier needs every generator, so ``verifier_params`` returns the params; their
+  bytes name only k (:mod:`.params`), the verifier re-derives the generators.
 """
 
 from __future__ import annotations
@@ -54,6 +55,12 @@ class IPABackend(Backend):
 
     def verifier_params(self, params: _params.IPAParams) -> _params.IPAParams:
         return params
+
+    def verifier_params_to_bytes(self, vparams: _params.IPAParams) -> bytes:
+        return _params.verifier_params_to_bytes(vparams)
+
+    def verifier_params_from_bytes(self, data: bytes) -> _params.IPAParams:
+        return _params.verifier_params_from_bytes(data)
 
     def commit(self, params: _params.IPAParams, coeffs: np.ndarray, blind: Any = None) -> np.ndarray:
         return _commit(params, np.ascontiguousarray(coeffs), 0 if blind is None else blind)

@@ -37,6 +37,19 @@ File format, version 1 (all integers little-endian)::
 Loading (:func:`params_from_bytes`) checks the header, lengths and checksum, decodes
 every point (canonical, on the curve), and then re-derives the generators for k (from
 the caches when present) and rejects a file whose points differ.
+
+Verifier params (what a proof bundle carries): the verifier needs every generator, but
+they are a function of k, so the bytes name only k and the derivation, 52 bytes::
+
+    offset  size  field
+    0       8     magic  b"ZKMLIPAV"
+    8       4     version (u32) = 1
+    12      4     k (u32), 1 <= k <= 32
+    16      4     number of G points (u32) = 2^k
+    20      32    derivation tag (as above)
+
+Loading checks them and returns :func:`setup` (k): the points are derived (or taken
+from the local caches), never read from the bundle.
 """
 
 from __future__ import annotations
@@ -56,6 +69,7 @@ DOMAIN = b"zkml/ipa/vesta/v1"
 MAGIC = b"ZKMLIPA\0"
 VERSION = 1
 HEADER = struct.Struct("<8sIII32s")
+VP_MAGIC = b"ZKMLIPAV"
 POINT_BYTES = 64  # uncompressed Vesta point
 CHECKSUM_BYTES = 32
 MAX_K = 32  # Pasta Fp's 2-adicity: the largest NTT domain
@@ -202,3 +216,28 @@ def params_from_bytes(data: bytes, rederive: bool = True) -> IPAParams:
             raise SerializationError(f"{bad}: its generators differ from the transparent derivation "
                                      "(tampered file); regenerate it with `zkml setup --backend ipa`")
     return params
+
+
+def verifier_params_to_bytes(params: IPAParams) -> bytes:
+    """The verifier params format (module docstring): k and the derivation tag."""
+    return HEADER.pack(VP_MAGIC, VERSION, params.k, params.n, _TAG)
+
+
+def verifier_params_from_bytes(data: bytes) -> IPAParams:
+    """Check the verifier params bytes and return the derived params for their k."""
+    data = bytes(data)
+    bad = "IPA verifier params"
+    if len(data) != HEADER.size:
+        state = "truncated" if len(data) < HEADER.size else "longer than the format"
+        raise SerializationError(f"{bad} are {state}: {len(data)} bytes, expected {HEADER.size}")
+    magic, version, k, n_g, tag = HEADER.unpack(data)
+    if magic != VP_MAGIC:
+        raise SerializationError(f"not IPA verifier params (bad magic header {magic!r})")
+    if version != VERSION:
+        raise SerializationError(f"{bad} have format version {version}; this zkml reads version {VERSION}")
+    if not 1 <= k <= MAX_K or n_g != 1 << k:
+        raise SerializationError(f"{bad} have k = {k} and {n_g} generators; need 1 <= k <= {MAX_K} "
+                                 "and 2^k generators")
+    if tag != _TAG:
+        raise SerializationError(f"{bad} name another derivation (domain-separation string)")
+    return setup(k)

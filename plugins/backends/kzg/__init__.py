@@ -33,6 +33,7 @@ class KZGBackend(Backend):
     description = "KZG commitments on BN254, GWC multi-point opening, pairing check"
     scalar_field = BN254_FR
     curve = BN254_G1
+    trusted_setup = True  # tau: whoever made the params can forge proofs
 
     def setup(self, k: int) -> _params.KZGParams:
         return _params.setup(k)
@@ -45,6 +46,12 @@ class KZGBackend(Backend):
 
     def verifier_params(self, params: _params.KZGParams) -> _params.KZGVerifierParams:
         return params.verifier_params()
+
+    def verifier_params_to_bytes(self, vparams: _params.KZGVerifierParams) -> bytes:
+        return _params.verifier_params_to_bytes(vparams)
+
+    def verifier_params_from_bytes(self, data: bytes) -> _params.KZGVerifierParams:
+        return _params.verifier_params_from_bytes(data)
 
     def commit(self, params: _params.KZGParams, coeffs: np.ndarray, blind: Any = None) -> np.ndarray:
         m = len(coeffs)

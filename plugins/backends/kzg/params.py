@@ -38,6 +38,20 @@ point (on the curve, canonical), and then that the points are one SRS:
    probability about 1/r when some pair is broken;
 3. the Lagrange points match the powers: for random coefficients c,
    Σ c_j·P_j == Σ NTT(c)_i·Λ_i (the same polynomial committed both ways).
+
+Verifier params (what a proof bundle carries), version 1, 336 bytes::
+
+    offset  size  field
+    0       8     magic  b"ZKMLKZGV"
+    8       4     version (u32) = 1
+    12      4     k (u32), 1 <= k <= 28
+    16      64    g1 (the G1 generator, uncompressed as above)
+    80      128   g2 (the G2 generator)
+    208     128   tau_g2
+
+Loading checks the generators are the standard ones and tau·G2 is a point of the
+order-r subgroup other than 0, ±G2. Nothing can check that tau is unknown to the
+prover: verifier params are as trustworthy as whoever made the SRS.
 """
 
 from __future__ import annotations
@@ -59,6 +73,8 @@ from .pairing import G2_BYTES, g1_to_pyecc, g2_from_bytes, g2_to_bytes, pairing_
 MAGIC = b"ZKMLKZG\0"
 VERSION = 1
 HEADER = struct.Struct("<8sIIII")
+VP_MAGIC = b"ZKMLKZGV"
+VP_HEADER = struct.Struct("<8sII")
 POINT_BYTES = 64  # uncompressed G1
 MAX_K = 28  # BN254 Fr's 2-adicity: the largest NTT domain
 
@@ -212,3 +228,40 @@ def check_params(params: KZGParams) -> None:
     by_lagrange = C.msm(params.g1_lagrange, poly.ntt(F, np.concatenate([r, t])))
     if C.to_ints(by_powers) != C.to_ints(by_lagrange):
         raise SerializationError(f"{bad}: the Lagrange points do not match the powers of tau")
+
+
+def verifier_params_to_bytes(vp: KZGVerifierParams) -> bytes:
+    """The verifier params format (module docstring)."""
+    return b"".join([VP_HEADER.pack(VP_MAGIC, VERSION, vp.k), BN254_G1.encode_uncompressed(vp.g1),
+                     g2_to_bytes(vp.g2), g2_to_bytes(vp.tau_g2)])
+
+
+def verifier_params_from_bytes(data: bytes) -> KZGVerifierParams:
+    """Decode and validate verifier params; SerializationError says what is wrong."""
+    data = bytes(data)
+    bad = "KZG verifier params"
+    expected = VP_HEADER.size + POINT_BYTES + 2 * G2_BYTES
+    if len(data) < VP_HEADER.size:
+        raise SerializationError(f"{bad} are truncated: {len(data)} bytes, shorter than the header")
+    magic, version, k = VP_HEADER.unpack_from(data)
+    if magic != VP_MAGIC:
+        raise SerializationError(f"not KZG verifier params (bad magic header {magic!r})")
+    if version != VERSION:
+        raise SerializationError(f"{bad} have format version {version}; this zkml reads version {VERSION}")
+    if not 1 <= k <= MAX_K:
+        raise SerializationError(f"{bad} have k = {k}, outside 1..{MAX_K}")
+    if len(data) != expected:
+        state = "truncated" if len(data) < expected else "longer than the format"
+        raise SerializationError(f"{bad} are {state}: {len(data)} bytes, expected {expected}")
+    off = VP_HEADER.size
+    g1 = BN254_G1.decode_uncompressed(data[off : off + POINT_BYTES])
+    if BN254_G1.to_ints(g1) != BN254_G1.to_ints(BN254_G1.generator):
+        raise SerializationError(f"{bad}: g1 is not the BN254 G1 generator")
+    off += POINT_BYTES
+    g2 = g2_from_bytes(data[off : off + G2_BYTES], f"{bad}: G2 generator")
+    if not bn.eq(g2, bn.G2):
+        raise SerializationError(f"{bad}: g2 is not the BN254 G2 generator")
+    tau_g2 = g2_from_bytes(data[off + G2_BYTES :], f"{bad}: tau·G2")
+    if bn.eq(tau_g2, bn.G2) or bn.eq(tau_g2, bn.neg(bn.G2)):
+        raise SerializationError(f"{bad}: tau·G2 is ±G2 (tau = ±1), not an SRS")
+    return KZGVerifierParams(k, g1, g2, tau_g2)
