@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from zkml_core.errors import ModelError
+from zkml_core.model.circuit import take
 
 _I64_MAX = np.iinfo(np.int64).max
 _I64_MIN = np.iinfo(np.int64).min
@@ -100,6 +101,21 @@ def apply_value_mask(x: np.ndarray, mask: tuple[int, ...], ctx) -> np.ndarray:
     return flat.reshape(x.shape)
 
 
+def mask_cells(x, mask: tuple[int, ...], ctx):
+    """``apply_value_mask`` on cells: the masked positions read a constant cell holding
+    max_val (+1) or min_val (-1), bound by the verifying key; no rows."""
+    from zkml_plugins.layers._common import flat_join
+
+    n = x.cells.size
+    index = np.arange(n, dtype=np.int64)
+    pos, sign = np.asarray(mask[0::2], np.int64), np.asarray(mask[1::2], np.int64)
+    # the last pair of a position wins, as in apply_value_mask's loop
+    where, last = np.unique(pos[::-1], return_index=True)
+    index[where] = np.where(sign[::-1][last] == 1, n, n + 1)
+    bounds = ctx.constant([ctx.max_val, ctx.min_val])
+    return take(flat_join([x, bounds]), index.reshape(x.shape))
+
+
 def check_value_mask(mask: tuple[int, ...], size: int) -> None:
     if len(mask) % 2:
         raise ModelError(f"mask must hold (flat index, +1 | -1) pairs, got {len(mask)} values")
@@ -151,3 +167,11 @@ class TableLayer:
 
     def gadgets(self, ctx):
         return [self.gadget]
+
+    def synthesize(self, inputs, ctx):
+        """One lookup per value in the gadget's table, which holds the same values as
+        ``table_lookup`` (and range-checks the input)."""
+        x = inputs[0]
+        if self.masked and self.spec.mask:
+            x = mask_cells(x, self.spec.mask, ctx)
+        return [ctx.gadget(self.gadget).assign(ctx.layouter, x)]

@@ -9,6 +9,8 @@ intermediate cell are each rejected by the constraint that should catch them.
 
 from __future__ import annotations
 
+import math
+
 import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
@@ -140,3 +142,72 @@ def test_max_pool_claiming_the_smaller_value_is_rejected(first):
     assert got and {k for k, _ in got} == {"lookup"}
     assert got <= {("lookup", "max not below a op0"), ("lookup", "max not below b op0")}
     assert forged(model, inputs, delta=1) >= {("gate", "max constraint op0")}
+
+
+# ---- table layers: Logistic, Tanh, Sqrt, Rsqrt, Pow -----------------------------------------
+
+TABLE_K = 10
+MIN_VAL, MAX_VAL = -(2 ** (TABLE_K - 1)), 2 ** (TABLE_K - 1) - 10
+
+
+def _sigmoid(v):
+    try:
+        return 1.0 / (1.0 + math.exp(-v))
+    except OverflowError:  # e^-v beyond f64: sigmoid is 0 (Rust gives 1 / inf)
+        return 0.0
+
+
+def _rsqrt(v):
+    if v < 0:
+        return math.nan
+    return math.inf if v == 0 else 1.0 / math.sqrt(v)
+
+
+# (layer, params, f(v) in f64 as zkml's Rust table computes it)
+TABLES = {
+    "Logistic": ([], _sigmoid),
+    "Tanh": ([], math.tanh),
+    "Sqrt": ([], lambda v: math.sqrt(v) if v >= 0 else math.nan),
+    "Rsqrt": ([], _rsqrt),
+    "Pow": ([3], lambda v: v ** 3),
+}
+
+
+def table_ref(fn, x, sf):
+    """round(f(x / sf) * sf) with Rust's f64 round and saturating cast; x = min_val -> 0."""
+    out = []
+    for v in x.reshape(-1).tolist():
+        y = fn(v / sf) * sf
+        if v == MIN_VAL or math.isnan(y):
+            out.append(0)
+        elif math.isinf(y) or abs(y) >= 2.0**63:
+            out.append(2**63 - 1 if y > 0 else -(2**63))
+        else:
+            out.append(int(math.copysign(math.floor(abs(y) + 0.5), y)))
+    return np.array(out, dtype=np.int64).reshape(x.shape)
+
+
+@pytest.mark.parametrize("layer", list(TABLES))
+@SETTINGS
+@given(data=st.data())
+def test_table_layer_circuit(layer, data):
+    params, fn = TABLES[layer]
+    x = data.draw(ints(data.draw(hnp.array_shapes(max_dims=3, max_side=4)), MIN_VAL, MAX_VAL))
+    sf = data.draw(st.sampled_from([1, 4, 16, 64]))
+    mask = []
+    if layer in ("Sqrt", "Rsqrt"):  # (flat index, +1 | -1): the input becomes max_val / min_val
+        pairs = data.draw(st.lists(st.tuples(st.integers(0, x.size - 1), st.sampled_from([1, -1])),
+                                   max_size=3))
+        mask = [v for p in pairs for v in p]
+        masked = x.reshape(-1).copy()
+        for i, sign in pairs:
+            masked[i] = MAX_VAL if sign == 1 else MIN_VAL
+        want = table_ref(fn, masked.reshape(x.shape), sf)
+    else:
+        want = table_ref(fn, x, sf)
+    model, inputs = one_layer(layer, params, [x], [x.shape], sf, k=TABLE_K,
+                              num_cols=data.draw(st.sampled_from([3, 5, 10])), mask=mask)
+    circuit, _ = check_honest(model, inputs, [want])
+    assert changed_public_output_fails(circuit)
+    gadget = layer.lower()
+    assert forged(model, inputs) == {("lookup", f"{gadget} op0")}
