@@ -108,6 +108,7 @@ CORE_COMMANDS: list[Callable[[CommandRegistry], None]] = [_add_plugins, _add_ver
 
 # core modules that append their commands to CORE_COMMANDS when imported
 import zkml_core.convert.commands  # noqa: E402, F401  (convert, input)
+import zkml_core.proving.commands  # noqa: E402, F401  (inspect, mock, setup, prove, verify)
 
 
 def build_parser(registry: Registry) -> argparse.ArgumentParser:
