@@ -276,3 +276,29 @@ def test_existing_out_needs_force(registry, tiny, kzg_params, kzg_bundle, tmp_pa
                        registry=registry)
     assert code == 1 and "not part of a proof bundle" in one_error_line(err)
     assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_hashed_groups(registry, tiny, kzg_params, tmp_path):
+    """Hashed input and weights: one commitment each in the instance column, no model
+    hash; a changed commitment does not verify."""
+    out = tmp_path / "b"
+    code, _, err = run("prove", *tiny, "--out", out, "--params", kzg_params,
+                       "--input-visibility", "hashed", "--weights-visibility", "hashed",
+                       registry=registry)
+    assert code == 0, err
+    public = public_of(out)
+    assert [(g["group"], g["visibility"], g["length"]) for g in public["groups"]] == \
+        [("input", "hashed", 1), ("weights", "hashed", 1), ("output", "public", 8)]
+    assert [t["idx"] for t in public["groups"][1]["tensors"]] == [1, 2]
+    assert len(public["instances"][0]) == 10 and public["inputs"] == []
+    assert public["model"]["sha256"] is None
+    assert public["outputs"][0]["values"] == conv_reference(*tiny).tolist()
+    assert run("verify", out, registry=registry)[0] == 0
+    for row in (0, 1):
+        public = public_of(out)
+        public["instances"][0][row] = str(int(public["instances"][0][row]) ^ 1)
+        write_public(out, public)
+        code, _, err = run("verify", out, registry=registry)
+        assert code == 2 and "does not verify" in one_error_line(err)
+        public["instances"][0][row] = str(int(public["instances"][0][row]) ^ 1)
+        write_public(out, public)
