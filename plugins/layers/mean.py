@@ -3,6 +3,10 @@
 params = the axes to reduce; with the batch axis 0 (size 1) exactly one axis must remain.
 The output holds one value per index of the kept axis, shaped as ``out_shapes[0]``. A
 second input (TFLite's axes tensor) is ignored.
+
+Circuit: the reduced values gathered per kept index (no rows), summed by ``adder``, then
+a rounded division by the constant count (``var_div_round``, or ``var_div_round_big3``
+when the count is beyond its remainder check).
 """
 
 from __future__ import annotations
@@ -10,10 +14,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from zkml_plugins.layers._common import BuiltinLayer, constant_ints, expect_inputs, normalize_axis
+from zkml_plugins.layers._common import (
+    BuiltinLayer,
+    constant_ints,
+    divider,
+    expect_inputs,
+    normalize_axis,
+)
 
 from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
+from zkml_core.model.circuit import take
 from zkml_core.model.fixed_point import check_product_fits, div_round_half_up
 
 
@@ -66,7 +77,14 @@ class Mean(BuiltinLayer):
         return [(self._sums(inputs[0]) / self.count).reshape(self.out_shape)]
 
     def gadgets(self, ctx):
-        return ["adder", "var_div_round"]
+        return ["adder", divider(self.count, ctx.k)]
+
+    def synthesize(self, inputs, ctx):
+        x = inputs[0]
+        idx = np.moveaxis(np.arange(x.cells.size).reshape(x.shape), self.keep, 0)
+        sums = ctx.gadget("adder").assign(ctx.layouter, take(x, idx.reshape(idx.shape[0], -1)))
+        div = ctx.gadget(divider(self.count, ctx.k))
+        return [div.assign(ctx.layouter, sums, self.count).reshape(*self.out_shape)]
 
 
 @hookimpl

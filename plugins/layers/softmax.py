@@ -5,17 +5,24 @@ params = [] or [ndim, mask shape..., mask values...] (1 = masked: output 0). Inp
 m = max, d = x - m, e = exp table of d at scale sf^2 (round(e^(d/sf) sf^2), Rust
 rounding), S = sum e, s = round_half_up(S / sf), out = round_half_up(e / s), about
 softmax * sf. A row with every entry masked is all zeros.
+
+Circuit, per row over its unmasked cells (rows with as many unmasked entries are one
+batch): ``max`` (m), ``sub_pairs`` (d), ``exp`` lookups (e, which also range-check d),
+``adder`` (S), then ``var_div_round_big3`` twice, S by the constant sf and e by the row's
+s (a witness cell it bounds: 1 <= s, remainders below 2 s). Masked and all-masked
+outputs are a constant zero cell. ``var_div_round_big3`` needs 10 columns.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from zkml_plugins.layers._common import BuiltinLayer, expect_inputs
+from zkml_plugins.layers._common import BuiltinLayer, expect_inputs, flat_join
 from zkml_plugins.layers._mask import mask_params, neg_inf_mask, parse_mask, producer
 from zkml_plugins.layers._table import f64_exp, table_lookup
 
 from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
+from zkml_core.model.circuit import take
 from zkml_core.model.fixed_point import div_round_half_up
 
 
@@ -66,8 +73,43 @@ class Softmax(BuiltinLayer):
         total = e.sum(axis=-1, keepdims=True)
         return [np.where(total > 0, e / np.where(total > 0, total, 1.0), 0.0)]
 
+    def _row_lengths(self) -> np.ndarray:
+        """The number of unmasked entries of each row."""
+        return self.keep.reshape(-1, self.keep.shape[-1]).sum(axis=1)
+
     def gadgets(self, ctx):
-        return ["max", "sub_pairs", "exp", "adder", "var_div_round_big3"]
+        counts = self._row_lengths()
+        if not counts.any():  # every entry masked: constant zeros
+            return []
+        names = ["sub_pairs", "exp", "adder", "var_div_round_big3"]
+        return names + ["max"] if counts.max() > 1 else names
+
+    def synthesize(self, inputs, ctx):
+        x, lay = inputs[0], ctx.layouter
+        width = x.shape[-1]
+        keep = self.keep.reshape(-1, width)
+        counts = self._row_lengths()
+        cells = np.arange(x.cells.size, dtype=np.int64).reshape(-1, width)
+        masked = not keep.all()
+        # out_index: position in the joined results; 0 is the zero cell when masked
+        out_index = np.zeros(x.cells.size, dtype=np.int64)
+        parts, offset = ([ctx.zeros((1,))], 1) if masked else ([], 0)
+        for n in np.unique(counts[counts > 0]).tolist():  # distinct row lengths: few
+            rows = np.flatnonzero(counts == n)
+            pos = cells[rows][keep[rows]].reshape(rows.size, n)  # row-major: rows kept
+            xs = take(x, pos)
+            m = ctx.gadget("max").assign(lay, xs) if n > 1 else xs[:, 0]
+            d = ctx.gadget("sub_pairs").assign(lay, xs, m.reshape(rows.size, 1))
+            e = ctx.gadget("exp").assign(lay, d)
+            divide = ctx.gadget("var_div_round_big3")
+            s = divide.assign(lay, ctx.gadget("adder").assign(lay, e), ctx.scale_factor)
+            out = divide.assign(lay, e, s)
+            out_index[pos.reshape(-1)] = offset + np.arange(pos.size)
+            parts.append(out)
+            offset += pos.size
+        if not parts:  # an empty input
+            return [x]
+        return [take(flat_join(parts), out_index.reshape(x.shape))]
 
 
 @hookimpl

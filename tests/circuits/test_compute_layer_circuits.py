@@ -211,3 +211,97 @@ def test_table_layer_circuit(layer, data):
     assert changed_public_output_fails(circuit)
     gadget = layer.lower()
     assert forged(model, inputs) == {("lookup", f"{gadget} op0")}
+
+
+# ---- Softmax ------------------------------------------------------------------------------
+
+def softmax_ref(x, keep, sf):
+    """zkml's steps per row of the last axis over the unmasked entries: m = max, e =
+    round(e^((x - m) / sf) sf^2), s = round_half_up(sum e / sf), out = round_half_up(e / s);
+    masked entries and all-masked rows 0."""
+    rows, flags = x.reshape(-1, x.shape[-1]), keep.reshape(-1, x.shape[-1])
+    out = np.zeros(rows.shape, dtype=np.int64)
+    for i, (row, kept) in enumerate(zip(rows, flags, strict=True)):
+        if not kept.any():
+            continue
+        vals = row[kept]
+        e = np.array([math.floor(math.exp((v - vals.max()) / sf) * sf * sf + 0.5)
+                      for v in vals.tolist()], dtype=np.int64)
+        out[i, kept] = rhu(e, rhu(e.sum(), sf))
+    return out.reshape(x.shape)
+
+
+@st.composite
+def softmax_cases(draw):
+    shape = draw(st.sampled_from([(2, 5), (3, 1), (1, 7), (2, 2, 3), (1, 2, 2, 4)]))
+    x = draw(ints(shape, -200, 200))
+    keep, params = np.ones(shape, bool), []
+    if draw(st.booleans()):  # zkml's mask params: [ndim, shape..., values...], 1 = masked
+        mshape = tuple(draw(st.sampled_from([1, d])) for d in shape)
+        mask = draw(ints(mshape, 0, 1))
+        keep = np.broadcast_to(mask == 0, shape)
+        params = [mask.ndim, *mask.shape, *mask.reshape(-1).tolist()]
+    return x, keep, params, draw(st.sampled_from([4, 8, 16])), draw(st.sampled_from([10, 19]))
+
+
+@SETTINGS
+@given(softmax_cases())
+def test_softmax_circuit(case):
+    x, keep, params, sf, num_cols = case
+    want = softmax_ref(x, keep, sf)
+    model, inputs = one_layer("Softmax", params, [x], [x.shape], sf, num_cols=num_cols)
+    circuit, _ = check_honest(model, inputs, [want])
+    assert changed_public_output_fails(circuit)
+
+
+def test_softmax_forgeries_rejected():
+    x = np.array([[30, -12, 7, 7, 50], [3, 1, 2, -60, 0]])
+    model, inputs = one_layer("Softmax", [], [x], [x.shape], 8)
+    check_honest(model, inputs, [softmax_ref(x, np.ones(x.shape, bool), 8)])
+    assert ("gate", "var_div_round_big3 constraint op0 division") in forged(model, inputs)
+    # another exponential of the first entry: its table lookup fails
+    got = tampered(model, inputs, lambda c, asg: add_to_cell(
+        asg, c.gadgets["exp"].last_cells[0, 1], 1))
+    assert ("lookup", "exp op0") in got
+    # another row maximum: the max gadget (the winner differs from both candidates)
+    got = tampered(model, inputs, lambda c, asg: add_to_cell(
+        asg, region_cell(asg, "max", column=2), -1))
+    assert ("gate", "max constraint op0") in got
+
+
+def test_softmax_all_masked_row_is_constant_zero():
+    x = np.array([[5, 6, 7], [1, 2, 3]])
+    params = [2, 2, 1, 1, 0]  # mask [[1], [0]]: the first row entirely
+    model, inputs = one_layer("Softmax", params, [x], [x.shape], 8)
+    want = softmax_ref(x, np.array([[False] * 3, [True] * 3]), 8)
+    assert (want[0] == 0).all()
+    check_honest(model, inputs, [want])
+
+
+# ---- Mean ---------------------------------------------------------------------------------
+
+@SETTINGS
+@given(data=st.data())
+def test_mean_circuit(data):
+    shape = (1, *data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4)))
+    keep = data.draw(st.integers(1, len(shape) - 1))
+    x = data.draw(ints(shape, -200, 200))
+    axes = [a for a in range(1, len(shape)) if a != keep]
+    count = x.size // shape[keep]
+    want = rhu(np.moveaxis(x, keep, 0).reshape(shape[keep], -1).sum(axis=1), count)
+    out_shape = data.draw(st.sampled_from([(shape[keep],), (1, shape[keep])]))
+    model, inputs = one_layer("Mean", axes, [x], [out_shape], 4)
+    circuit, _ = check_honest(model, inputs, [want.reshape(out_shape)])
+    assert changed_public_output_fails(circuit)
+    assert ("gate", "var_div_round constraint op0") in forged(model, inputs)
+
+
+def test_mean_large_count_takes_the_three_limb_division():
+    """A count beyond var_div_round's remainder check at k = 8 (2 count > 2^8 - 9); the
+    input is a fixed tensor (the instance column holds only the outputs)."""
+    x = np.random.default_rng(3).integers(-100, 100, (1, 2, 16, 8))
+    want = rhu(x.reshape(2, -1).sum(axis=1), 128).reshape(1, 2)
+    model, inputs = one_layer("Mean", [2, 3], [x], [(1, 2)], 4, k=8, n_inputs=0)
+    circuit, _ = check_honest(model, inputs, [want])
+    assert "var_div_round" not in circuit.gadget_names()
+    assert ("gate", "var_div_round_big3 constraint op0 division") in forged(model, inputs)
