@@ -2,15 +2,25 @@
 
 params = [adj_x, adj_y]; adj_x must be 0 (zkml's converter never sets it); adj_y = 1
 multiplies by B_b transposed. Both inputs are 3-D with the same batch.
+
+Circuit: each batch's product by Freivalds' check when that is cheaper, else one batch of
+dot products; then a rounded division by the constant sf (``var_div_round``).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from zkml_plugins.layers._common import BuiltinLayer, expect_inputs, expect_params
+from zkml_plugins.layers._common import (
+    BuiltinLayer,
+    expect_inputs,
+    expect_params,
+    flat_join,
+    freivalds_cheaper,
+)
 
 from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
+from zkml_core.model.circuit import take
 from zkml_core.model.fixed_point import check_product_fits, div_round_half_up, exact_matmul
 
 
@@ -55,8 +65,31 @@ class BatchMatMul(BuiltinLayer):
         a, b = self._operands(inputs)
         return [np.matmul(a, b)]
 
+    def _dims(self) -> tuple[int, int, int, int]:
+        """(batch, M, K, N) of the products."""
+        (bsz, m, kdim), b = self.spec.inp_shapes
+        return bsz, m, kdim, (b[1] if self.adj_y else b[2])
+
     def gadgets(self, ctx):
-        return ["dot_product", "adder", "var_div_round"]
+        _, m, kdim, n = self._dims()
+        return ["freivalds" if freivalds_cheaper(m, kdim, n) else "dot_product", "var_div_round"]
+
+    def synthesize(self, inputs, ctx):
+        lay = ctx.layouter
+        a, b = inputs
+        bsz, m, kdim, n = self._dims()
+        idx = np.arange(b.cells.size).reshape(b.shape)
+        if freivalds_cheaper(m, kdim, n):
+            right = idx if not self.adj_y else np.swapaxes(idx, 1, 2)      # [B, K, N]
+            # one check per batch (a batch is a handful of heads, not a per-cell loop)
+            prods = [ctx.gadget("freivalds").matmul(lay, a[i], take(b, right[i]))
+                     for i in range(bsz)]
+            acc = flat_join(prods).reshape(bsz, m, n)
+        else:
+            rows = idx if self.adj_y else np.swapaxes(idx, 1, 2)            # [B, N, K]
+            acc = ctx.gadget("dot_product").assign(lay, a.reshape(bsz, m, 1, kdim),
+                                                   take(b, rows[:, None]))
+        return [ctx.gadget("var_div_round").assign(lay, acc, ctx.scale_factor)]
 
 
 @hookimpl

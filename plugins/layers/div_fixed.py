@@ -1,11 +1,13 @@
 """Div (zkml's DivFixed): division by a constant integer, round_half_up(a / divisor).
 
-params = [divisor], a positive integer (not a scaled value).
+params = [divisor], a positive integer (not a scaled value). Circuit: a rounded division
+by the constant divisor (``var_div_round``, ``var_div_round_big3`` for divisors beyond
+its remainder check).
 """
 
 from __future__ import annotations
 
-from zkml_plugins.layers._common import BuiltinLayer, expect_inputs, expect_params
+from zkml_plugins.layers._common import BuiltinLayer, divider, expect_inputs, expect_params
 
 from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
@@ -30,7 +32,11 @@ class Div(BuiltinLayer):
         return [inputs[0] / self.divisor]
 
     def gadgets(self, ctx):
-        return ["var_div_round"]
+        return [divider(self.divisor, ctx.k)]
+
+    def synthesize(self, inputs, ctx):
+        div = ctx.gadget(divider(self.divisor, ctx.k))
+        return [div.assign(ctx.layouter, inputs[0], self.divisor)]
 
 
 @hookimpl

@@ -1,6 +1,8 @@
 """DivVar: a / b for a one-element tensor b, round_half_up(a * sf / b). params = [].
 
-b must be positive (zkml reads it as an unsigned field value).
+b must be positive (zkml reads it as an unsigned field value). Circuit: a * sf by
+``mul_pairs`` with the constant sf, then ``var_div_round`` by the divisor cell, which that
+gadget range-checks (1 <= b, 2 b <= 2^k - 9).
 """
 
 from __future__ import annotations
@@ -37,6 +39,11 @@ class DivVar(BuiltinLayer):
 
     def gadgets(self, ctx):
         return ["mul_pairs", "var_div_round"]
+
+    def synthesize(self, inputs, ctx):
+        lay = ctx.layouter
+        scaled = ctx.gadget("mul_pairs").assign(lay, inputs[0], ctx.constant([ctx.scale_factor]))
+        return [ctx.gadget("var_div_round").assign(lay, scaled, inputs[1].reshape(1))]
 
 
 @hookimpl

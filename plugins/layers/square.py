@@ -1,4 +1,6 @@
-"""Square: x^2 rescaled, round_half_up(x * x / sf). params = []."""
+"""Square: x^2 rescaled, round_half_up(x * x / sf). params = [].
+
+Circuit: the ``square`` gadget, then a rounded division by the constant sf."""
 
 from __future__ import annotations
 
@@ -32,6 +34,10 @@ class Square(BuiltinLayer):
 
     def gadgets(self, ctx):
         return ["square", "var_div_round"]
+
+    def synthesize(self, inputs, ctx):
+        sq = ctx.gadget("square").assign(ctx.layouter, inputs[0])
+        return [ctx.gadget("var_div_round").assign(ctx.layouter, sq, ctx.scale_factor)]
 
 
 @hookimpl

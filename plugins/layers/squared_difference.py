@@ -1,4 +1,7 @@
-"""SquaredDifference: (a - b)^2 rescaled with broadcasting, round_half_up((a-b)^2 / sf)."""
+"""SquaredDifference: (a - b)^2 rescaled with broadcasting, round_half_up((a-b)^2 / sf).
+
+Circuit: the ``squared_diff`` gadget (operands broadcast), then a rounded division by the
+constant sf."""
 
 from __future__ import annotations
 
@@ -34,6 +37,10 @@ class SquaredDifference(BuiltinLayer):
 
     def gadgets(self, ctx):
         return ["squared_diff", "var_div_round"]
+
+    def synthesize(self, inputs, ctx):
+        sq = ctx.gadget("squared_diff").assign(ctx.layouter, inputs[0], inputs[1])
+        return [ctx.gadget("var_div_round").assign(ctx.layouter, sq, ctx.scale_factor)]
 
 
 @hookimpl

@@ -305,3 +305,117 @@ def test_mean_large_count_takes_the_three_limb_division():
     circuit, _ = check_honest(model, inputs, [want])
     assert "var_div_round" not in circuit.gadget_names()
     assert ("gate", "var_div_round_big3 constraint op0 division") in forged(model, inputs)
+
+
+# ---- Square, SquaredDifference, Div, DivVar, BatchMatMul -----------------------------------
+
+SFS = st.sampled_from([1, 4, 8, 16])
+
+
+@SETTINGS
+@given(data=st.data())
+def test_square_circuit(data):
+    x = data.draw(ints(data.draw(hnp.array_shapes(max_dims=3, max_side=4)), -40, 40))
+    sf = data.draw(SFS.filter(lambda s: s > 1))
+    model, inputs = one_layer("Square", [], [x], [x.shape], sf)
+    circuit, _ = check_honest(model, inputs, [rhu(x * x, sf)])
+    assert changed_public_output_fails(circuit)
+    assert ("gate", "var_div_round constraint op0") in forged(model, inputs)
+    got = tampered(model, inputs, lambda c, asg: add_to_cell(
+        asg, c.gadgets["square"].last_cells[0, 1], 1))
+    assert ("gate", "square constraint op0") in got
+
+
+@SETTINGS
+@given(data=st.data())
+def test_squared_difference_circuit(data):
+    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=1, max_dims=3,
+                                                        max_side=3))
+    a, b = (data.draw(ints(s, -20, 20)) for s in shapes.input_shapes)
+    sf = data.draw(SFS.filter(lambda s: s > 1))
+    n_inputs = data.draw(st.sampled_from([1, 2]))
+    model, inputs = one_layer("SquaredDifference", [], [a, b], [shapes.result_shape], sf,
+                              n_inputs=n_inputs)
+    circuit, _ = check_honest(model, inputs, [rhu((a - b) ** 2, sf)])
+    assert changed_public_output_fails(circuit)
+    got = tampered(model, inputs, lambda c, asg: add_to_cell(
+        asg, c.gadgets["squared_diff"].last_cells[0, 2], 1))
+    assert ("gate", "squared_diff constraint op0") in got
+
+
+@SETTINGS
+@given(data=st.data())
+def test_div_circuit(data):
+    """Constant divisors; 600 is beyond var_div_round's remainder check at k = 10."""
+    x = data.draw(ints(data.draw(hnp.array_shapes(max_dims=3, max_side=4)), -500, 500))
+    divisor = data.draw(st.sampled_from([1, 2, 3, 7, 600]))
+    model, inputs = one_layer("Div", [divisor], [x], [x.shape], 4)
+    circuit, _ = check_honest(model, inputs, [rhu(x, divisor)])
+    big = "var_div_round_big3" in circuit.gadget_names()
+    assert big == (divisor == 600)
+    assert changed_public_output_fails(circuit)
+    gate = "var_div_round_big3 constraint op0 division" if big else \
+        "var_div_round constraint op0"
+    assert ("gate", gate) in forged(model, inputs)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_div_var_circuit(data):
+    a = data.draw(ints(data.draw(hnp.array_shapes(max_dims=3, max_side=4)), -60, 60))
+    b = np.array([data.draw(st.integers(1, 40))])
+    sf = data.draw(st.sampled_from([1, 2, 4]))
+    model, inputs = one_layer("DivVar", [], [a, b], [a.shape], sf,
+                              n_inputs=data.draw(st.sampled_from([1, 2])))
+    circuit, _ = check_honest(model, inputs, [rhu(a * sf, int(b[0]))])
+    assert changed_public_output_fails(circuit)
+    assert ("gate", "var_div_round constraint op0") in forged(model, inputs)
+
+
+def test_div_var_divisor_is_the_bound_cell():
+    """The division's divisor cells are copies of the divisor input: another divisor in
+    the division's rows breaks the copy."""
+    a, b = np.array([[9, -4, 30]]), np.array([6])
+    model, inputs = one_layer("DivVar", [], [a, b], [a.shape], 4, n_inputs=2)
+    check_honest(model, inputs, [rhu(a * 4, 6)])
+    got = tampered(model, inputs, lambda c, asg: add_to_cell(
+        asg, c.gadgets["var_div_round"].last_divisor_cells[0], 1))
+    assert "copy" in {k for k, _ in got}
+
+
+def bmm_ref(a, b, adj_y, sf):
+    bt = np.swapaxes(b, 1, 2) if adj_y else b
+    return rhu(np.einsum("bmk,bkn->bmn", a, bt), sf)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_batch_mat_mul_circuit(data):
+    bsz, m, kdim, n = (data.draw(st.integers(1, 5)) for _ in range(4))
+    adj_y = data.draw(st.sampled_from([0, 1]))
+    a = data.draw(ints((bsz, m, kdim), -10, 10))
+    b = data.draw(ints((bsz, n, kdim) if adj_y else (bsz, kdim, n), -10, 10))
+    sf = data.draw(st.sampled_from([2, 4]))
+    model, inputs = one_layer("BatchMatMul", [0, adj_y], [a, b], [(bsz, m, n)], sf,
+                              n_inputs=data.draw(st.sampled_from([1, 2])))
+    circuit, _ = check_honest(model, inputs, [bmm_ref(a, b, adj_y, sf)])
+    assert changed_public_output_fails(circuit)
+    assert ("gate", "var_div_round constraint op0") in forged(model, inputs)
+
+
+@pytest.mark.parametrize("m", [1, 5])  # dot products; Freivalds (5 x 4 x 5)
+def test_batch_mat_mul_changed_product_rejected(m):
+    rng = np.random.default_rng(m)
+    a, b = rng.integers(-9, 9, (2, m, 4)), rng.integers(-9, 9, (2, 4, 5))
+    model, inputs = one_layer("BatchMatMul", [0, 0], [a, b], [(2, m, 5)], 4, n_inputs=2)
+    circuit, _ = check_honest(model, inputs, [bmm_ref(a, b, 0, 4)])
+    assert ("freivalds" in circuit.gadget_names()) == (m == 5)
+    if m == 1:
+        got = tampered(model, inputs, lambda c, asg: add_to_cell(
+            asg, c.gadgets["dot_product"].last_cells[0, -1], 1))
+        assert ("gate", "dot_product constraint first") in got
+    else:  # the second batch's product region
+        got = tampered(model, inputs, lambda c, asg: add_to_cell(
+            asg, Cells(asg.gid(asg.cs.advice[0]),
+                       [r.start for r in asg.regions if r.name == "freivalds_product"][1]), 1))
+        assert {k for k, _ in got} == {"copy"}
