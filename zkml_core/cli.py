@@ -151,4 +151,8 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # `python -m zkml_core.cli`: run the imported module, whose CORE_COMMANDS the command
+    # modules extended (this __main__ copy's list holds only the first three commands)
+    from zkml_core.cli import main as _imported_main
+
+    sys.exit(_imported_main())
