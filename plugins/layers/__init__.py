@@ -31,6 +31,8 @@ shape layers        re-indexing (Reshape, Transpose, Permute,    0
                     ResizeNearestNeighbor)
 ==================  ===========================================  ==============
 
-``synthesize`` (the circuit) is not written yet for any of them: it raises a
-CircuitError saying so.
+Every layer has a circuit (``synthesize``) with exactly these semantics: the model
+circuit checks its values against ``forward_int``. Re-indexing layers and MaskNegInf
+gather cells (no rows, constant cells for padding and min_val); the others lay out
+their ops through the gadgets ``gadgets(ctx)`` names (tests/circuits proves each one).
 """

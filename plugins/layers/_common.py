@@ -63,9 +63,9 @@ def no_circuit(name: str) -> CircuitError:
 
 
 class BuiltinLayer(Layer):
-    """Base of the built-in layers whose circuit is not written yet: ``synthesize``
-    raises a clear error instead of pretending. Checks the common shape of a spec: at
-    least one input and ``outputs`` outputs (None: the subclass checks)."""
+    """Base of the built-in layers. Checks the common shape of a spec: at least one
+    input and ``outputs`` outputs (None: the subclass checks). A subclass without a
+    circuit keeps ``synthesize``'s clear error instead of pretending."""
 
     outputs: int | None = 1
 
