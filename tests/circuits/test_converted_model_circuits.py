@@ -2,10 +2,13 @@
 (tests/convert/random_models.py: convolutions, pools, elementwise ops, pad, transpose,
 concatenation, logistic, tanh, reshape, mean, fully connected, softmax).
 
-Parameters as ``zkml convert --calibrate`` picks them (range analysis at a fixed k = 11,
-the largest fitting power-of-two scale factor), 10 columns (the converter's default, which
-softmax's three-limb division needs). The MockProver accepts each converted model's
-circuit and rejects a changed public output.
+The demo's parameters are the ones ``zkml convert --calibrate`` picks (range analysis at
+k = 11: the largest power-of-two scale factor that fits). The random models take sf = 16,
+k = 11: range analysis first runs the model at a probe scale (2^9 here), where a softmax
+input can already leave the exp table and the run fails instead of choosing a smaller
+scale. Both use 10 columns (the converter's default, which softmax's three-limb division
+needs). The MockProver accepts each converted model's circuit and rejects a changed
+public output.
 """
 
 from __future__ import annotations
@@ -42,10 +45,8 @@ def _random_models():
 random_model = _random_models().random_model
 
 
-def converted_circuit(graph, calibration, x):
-    choice = choose_parameters(graph, LAYERS, calibration, ConvertOptions(k=11), auto_k=False,
-                               max_scale_factor=2**9)
-    model = convert(graph, LAYERS, choice.options)
+def converted_circuit(graph, options, x):
+    model = convert(graph, LAYERS, options)
     return ModelCircuit(model, LAYERS, GADGETS, inputs=scale_inputs(model, [x]))
 
 
@@ -57,7 +58,8 @@ def public_outputs(circuit, inst):
 def test_bundled_demo_circuit():
     graph = read_tflite(DEMO / "digits_cnn.tflite")
     calibration = calibration_samples(graph, [np.load(DEMO / "digit_calibration.npy")])
-    circuit = converted_circuit(graph, calibration, np.load(DEMO / "digit_input.npy"))
+    choice = choose_parameters(graph, LAYERS, calibration, ConvertOptions(k=11), auto_k=False)
+    circuit = converted_circuit(graph, choice.options, np.load(DEMO / "digit_input.npy"))
     inst = circuit.instances(F)
     assert mock(circuit, inst).verify() == []
     label = json.loads((DEMO / "digit_input.json").read_text())["label"]
@@ -67,7 +69,8 @@ def test_bundled_demo_circuit():
 
 def check_random(case):
     data, x, ops = case
-    circuit = converted_circuit(parse_tflite(data, "random.tflite"), [[x]], x)
+    options = ConvertOptions(scale_factor=16, k=11, num_cols=10)
+    circuit = converted_circuit(parse_tflite(data, "random.tflite"), options, x)
     assert mock(circuit).verify() == [], ops
     assert changed_public_output_fails(circuit), ops
 
