@@ -50,6 +50,13 @@ def tampered(model, inputs, tamper):
     return kinds(mock(AnyLayerCircuit(model, inputs, tamper=tamper)).verify())
 
 
+def changed_gadget_cell(model, inputs, gadget, at):
+    """The failures' kinds when the cell ``at`` (row, column) of the gadget's last region
+    is +1."""
+    return tampered(model, inputs, lambda c, asg: add_to_cell(
+        asg, c.gadgets[gadget].last_cells[at], 1))
+
+
 # ---- FullyConnected -----------------------------------------------------------------------
 
 @st.composite
@@ -92,8 +99,7 @@ def test_fully_connected_forgeries_rejected(rows, act):
         in forged(model, inputs)
     # a changed product (before the rounded division)
     if rows == 1:  # the running sum on the first row of the first dot product
-        got = tampered(model, inputs, lambda c, asg: add_to_cell(
-            asg, c.gadgets["dot_product"].last_cells[0, -1], 1))
+        got = changed_gadget_cell(model, inputs, "dot_product", (0, -1))
         assert got == {("gate", "dot_product constraint first"),
                        ("gate", "dot_product constraint accumulate")}
     else:  # the product cell C[0, 0]: its copies into the division and Freivalds' check
@@ -260,8 +266,7 @@ def test_softmax_forgeries_rejected():
     check_honest(model, inputs, [softmax_ref(x, np.ones(x.shape, bool), 8)])
     assert ("gate", "var_div_round_big3 constraint op0 division") in forged(model, inputs)
     # another exponential of the first entry: its table lookup fails
-    got = tampered(model, inputs, lambda c, asg: add_to_cell(
-        asg, c.gadgets["exp"].last_cells[0, 1], 1))
+    got = changed_gadget_cell(model, inputs, "exp", (0, 1))
     assert ("lookup", "exp op0") in got
     # another row maximum: the max gadget (the winner differs from both candidates)
     got = tampered(model, inputs, lambda c, asg: add_to_cell(
@@ -321,8 +326,7 @@ def test_square_circuit(data):
     circuit, _ = check_honest(model, inputs, [rhu(x * x, sf)])
     assert changed_public_output_fails(circuit)
     assert ("gate", "var_div_round constraint op0") in forged(model, inputs)
-    got = tampered(model, inputs, lambda c, asg: add_to_cell(
-        asg, c.gadgets["square"].last_cells[0, 1], 1))
+    got = changed_gadget_cell(model, inputs, "square", (0, 1))
     assert ("gate", "square constraint op0") in got
 
 
@@ -338,8 +342,7 @@ def test_squared_difference_circuit(data):
                               n_inputs=n_inputs)
     circuit, _ = check_honest(model, inputs, [rhu((a - b) ** 2, sf)])
     assert changed_public_output_fails(circuit)
-    got = tampered(model, inputs, lambda c, asg: add_to_cell(
-        asg, c.gadgets["squared_diff"].last_cells[0, 2], 1))
+    got = changed_gadget_cell(model, inputs, "squared_diff", (0, 2))
     assert ("gate", "squared_diff constraint op0") in got
 
 
@@ -411,8 +414,7 @@ def test_batch_mat_mul_changed_product_rejected(m):
     circuit, _ = check_honest(model, inputs, [bmm_ref(a, b, 0, 4)])
     assert ("freivalds" in circuit.gadget_names()) == (m == 5)
     if m == 1:
-        got = tampered(model, inputs, lambda c, asg: add_to_cell(
-            asg, c.gadgets["dot_product"].last_cells[0, -1], 1))
+        got = changed_gadget_cell(model, inputs, "dot_product", (0, -1))
         assert ("gate", "dot_product constraint first") in got
     else:  # the second batch's product region
         got = tampered(model, inputs, lambda c, asg: add_to_cell(
