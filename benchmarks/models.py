@@ -65,6 +65,7 @@ def _model_files(name: str, work: Path) -> tuple[Path, Path, Path]:
 
 
 def run_one(name: str, backend_name: str) -> dict:
+    from zkml_core.arith.compile_all import warmup
     from zkml_core.dev.mock import MockProver
     from zkml_core.model import load_input, load_model
     from zkml_core.model.circuit import ModelCircuit
@@ -72,14 +73,17 @@ def run_one(name: str, backend_name: str) -> dict:
     from zkml_core.plonk.circuit import rows_needed
     from zkml_core.plugins import Registry
 
+    T = time.perf_counter
+    t = T()
+    warmup()  # kernels compiled (or loaded from numba's cache) before anything is timed
+    warmup_s = T() - t
     reg = Registry()
     backend = reg.backends()[backend_name]()
     F = backend.scalar_field
     with tempfile.TemporaryDirectory() as tmp:
         model_path, inp_path, tflite = _model_files(name, Path(tmp))
         model, inputs = load_model(model_path), load_input(inp_path)
-    T = time.perf_counter
-    row = {"model": name, "backend": backend_name}
+    row = {"model": name, "backend": backend_name, "warmup_s": warmup_s}
     t = T()
     c = ModelCircuit(model, reg.layers(), reg.gadgets(), inputs=inputs, field=F)
     rows, k_needed = rows_needed(c)
