@@ -151,9 +151,10 @@ class Conv2D(BuiltinLayer):
         return [activate_float(out, self.activation)]
 
     def gadgets(self, ctx):
-        names = ["dot_product", "bias_div_round_relu6"]
-        if not self.depthwise and self._use_freivalds():
-            names.append("freivalds")
+        names = ["bias_div_round_relu6"]
+        # the Freivalds gadget configures its own dot products on its phase-1 columns
+        names.append("freivalds" if not self.depthwise and self._use_freivalds()
+                     else "dot_product")
         return names + ["relu"] if self.activation == ACT_RELU else names
 
     def _product_dims(self) -> tuple[int, int, int]:

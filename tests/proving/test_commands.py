@@ -41,7 +41,7 @@ def test_inspect_json(registry, tiny):
     assert rows["total"] == max(rows["regions"], rows["table"], rows["constants"])
     assert info["columns"]["num_cols"] == 6 and info["columns"]["instance"] == 1
     assert info["k"] == {"needed": 8, "model": 8, "circuit": 8, "fits": True, "hint": None}
-    assert {"dot_product", "input_lookup", "freivalds"} <= set(info["gadgets"])
+    assert {"input_lookup", "freivalds", "bias_div_round_relu6"} <= set(info["gadgets"])
     assert info["instance_values"] == 16 + 8  # public input and output
     code, out, _ = run("inspect", tiny[0], registry=registry)
     assert code == 0 and "Conv2D" in out and "k: needed 8, model 8, circuit 8" in out

@@ -117,8 +117,8 @@ class SynthContext:
         try:
             return self.gadgets[name]
         except KeyError:
-            raise CircuitError(f"{self.label}: gadget {name!r} is not configured; the layer "
-                               "must list it in gadgets()") from None
+            raise CircuitError(f"gadget {name!r} is not configured; the layer must list it "
+                               "in gadgets()") from None
 
     def constant(self, values: Any) -> Assigned:
         """int64 ``values`` (any shape) as cells of the constants column."""
@@ -375,7 +375,7 @@ class ModelCircuit:
                     got = getattr(out, "shape", type(out).__name__)
                     raise CircuitError(f"{ctx.label}: synthesize returned {got} for output "
                                        f"{idx}, expected cells of shape {list(shape)}")
-                out = out.reshape(*shape) if tuple(out.shape) != tuple(shape) else out
+                out = out.reshape(tuple(shape)) if tuple(out.shape) != tuple(shape) else out
                 if expected is not None and not np.array_equal(
                         np.asarray(out.values).reshape(-1), expected[idx].reshape(-1)):
                     raise CircuitError(f"{ctx.label}: the circuit's values for tensor {idx} "

@@ -61,7 +61,7 @@ def rows_needed(circuit: Any) -> tuple[int, int]:
     cs, config = configure(circuit)
     asg = Assignment(cs, None, 0, "measure")
     circuit.synthesize(Layouter(asg), config)
-    rows = max(asg.rows_used, asg.table_rows, asg.constant_rows, 1)
+    rows = max(asg.rows_used, asg.table_rows, asg.constant_rows, asg.instance_rows, 1)
     return rows, smallest_k(cs, rows)
 
 

@@ -164,6 +164,7 @@ class Assignment:
         self.rows_used = 0  # stacking cursor
         self.table_rows = 0
         self.constant_rows = 0
+        self.instance_rows = 0  # rows of the instance columns that copies reach
 
     # ---- column bookkeeping ------------------------------------------------------
     def gid(self, column: Column) -> int:
@@ -473,7 +474,9 @@ class Layouter:
         if instance.kind != INSTANCE:
             raise CircuitError(f"{instance!r} is not an instance column")
         rows = np.asarray(rows, dtype=np.int64).reshape(-1)
-        self.asg.check_rows(int(rows.max()) + 1 if rows.size else 0, "instance")
+        end = int(rows.max()) + 1 if rows.size else 0
+        self.asg.check_rows(end, "instance")
+        self.asg.instance_rows = max(self.asg.instance_rows, end)
         self.constrain_equal(cells.flatten(), Cells(self.asg.gid(instance), rows))
 
     def challenge(self, ch: Challenge) -> int | None:

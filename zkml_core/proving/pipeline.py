@@ -129,7 +129,7 @@ def measure(circuit: Any) -> Measure:
     cs, config = configure(circuit)
     asg = Assignment(cs, None, 0, "measure")
     circuit.synthesize(Layouter(asg), config)
-    rows = max(asg.rows_used, asg.table_rows, asg.constant_rows, 1)
+    rows = max(asg.rows_used, asg.table_rows, asg.constant_rows, asg.instance_rows, 1)
     return Measure(rows, asg.rows_used, asg.table_rows, asg.constant_rows,
                    smallest_k(cs, rows), cs, dict(circuit.layer_rows))
 
