@@ -112,7 +112,9 @@ def choose_parameters(graph: TFLiteGraph, layers: Mapping[str, type[Layer]],
 
     def peak_at(sf: int) -> int:
         if sf not in peaks:
-            model = convert(graph, layers, attrs.evolve(options, scale_factor=sf))
+            # measured with the widest tables, so a large probe scale reports its peak
+            # instead of failing a table's range check at the requested k
+            model = convert(graph, layers, attrs.evolve(options, scale_factor=sf, k=MAX_K))
             peaks[sf] = max_abs_value(model, layers, calibration, progress)
         return peaks[sf]
 
