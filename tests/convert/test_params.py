@@ -11,7 +11,7 @@ from mnist_layers import LAYERS
 
 from zkml_core.convert.converter import ConvertOptions
 from zkml_core.convert.params import choose_parameters, k_for
-from zkml_core.convert.tflite_reader import read_tflite
+from zkml_core.convert.tflite_reader import parse_tflite, read_tflite
 from zkml_core.errors import ModelError
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"
@@ -110,3 +110,24 @@ def test_progress_reports_each_sample_run():
     assert len(set(tried)) == len(tried) <= 3
     assert lines == [f"range analysis at scale factor {sf}: sample {i}/3"
                      for sf in tried for i in (1, 2, 3)]
+
+
+def test_softmax_model_gets_parameters_at_a_small_k():
+    """A large probe scale overflows softmax's exp table at the requested k: the range
+    analysis must still measure the peak and pick a scale that fits, not fail."""
+    from zkml_core.convert.tflite_writer import TFLiteWriter
+    from zkml_core.plugins import Registry
+
+    rng = np.random.default_rng(3)
+    w = TFLiteWriter()
+    x = w.add_input("x", (1, 6))
+    kern = w.add_constant("w", rng.normal(0, 1.0, (4, 6)).astype(np.float32))
+    y, z = w.add_tensor("y", (1, 4)), w.add_tensor("z", (1, 4))
+    w.add_op("FULLY_CONNECTED", [x, kern, -1], [y])
+    w.add_op("SOFTMAX", [y], [z])
+    w.mark_output(z)
+    graph = parse_tflite(w.to_bytes())
+    sample = rng.uniform(-2, 2, (1, 6)).astype(np.float32)
+    choice = choose_parameters(graph, Registry().layers(), [[sample]], ConvertOptions(k=12))
+    assert choice.options.k <= 12
+    assert 2 * choice.peak <= 2 ** (choice.options.k - 1) - 10
