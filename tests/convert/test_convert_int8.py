@@ -1,6 +1,6 @@
 """Converting int8-quantised models: ops are keyed "OP:int8", constants stay raw integers,
-input quantisation is kept for `zkml input`; a test layer built on tflite_quant runs the
-converted model bit-exactly like the interpreter."""
+input quantisation is kept for `zkml input`; the int8 layer plugins (built on tflite_quant)
+run the converted model bit-exactly like the interpreter."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tflite_refs as ref
-from int8_layers import INT8_LAYERS, QFullyConnected
+from int8_plugins import INT8_LAYERS
 from mnist_layers import LAYERS
 
 from zkml_core.convert.check import compare_with_tflite
@@ -59,7 +59,7 @@ def test_int8_model_converts_and_runs_bit_exactly(tmp_path):
     w, x, path = _saved_mlp(tmp_path)
     layers = LAYERS_Q
     model = convert(read_tflite(path), layers, ConvertOptions())
-    assert [s.layer_type for s in model.layers] == [QFullyConnected.name] * 2
+    assert [s.layer_type for s in model.layers] == ["QFullyConnected"] * 2
     # int8 weights and int32 biases are stored as their raw integers
     graph = read_tflite(path)
     for t in model.tensors:
@@ -116,7 +116,7 @@ def test_int8_demo_converts_and_runs_bit_exactly():
     graph = read_tflite(path)
     model = convert(graph, LAYERS_Q)
     assert [s.layer_type for s in model.layers] == [
-        "TestQConv2D", "TestQAveragePool2D", "TestQConv2D", "TestQConv2D"]
+        "QConv2D", "QAveragePool2D", "QConv2D", "QConv2D"]
     x = np.load(demo / "digit_input.npy")
     label = json.loads((demo / "digit_input.json").read_text())["label"]
     rng = np.random.default_rng(0)

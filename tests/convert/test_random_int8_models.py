@@ -1,8 +1,8 @@
 """Random int8 CNNs (per-channel conv / depthwise weights, SAME and VALID padding,
 strides, fused RELU / RELU6, average and max pooling, ADD / SUB / MUL with constants or
-earlier tensors, optionally a RESHAPE + FULLY_CONNECTED head) converted with int8 layers built on
-zkml_core.convert.tflite_quant (int8_layers.py) run bit-exactly like TFLite's reference
-kernels: the converter's int8 path (op keys, raw integer constants, quantisation
+earlier tensors, optionally a RESHAPE + FULLY_CONNECTED head) converted with the int8
+layer plugins (plugins/layers/q_*.py, built on zkml_core.convert.tflite_quant) run
+bit-exactly like TFLite's reference kernels: the converter's int8 path (op keys, raw integer constants, quantisation
 parameters through ctx) and the requantisation arithmetic together."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 import tflite_refs as ref
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from int8_layers import INT8_LAYERS
+from int8_plugins import INT8_LAYERS
 
 from zkml_core.convert.converter import convert
 from zkml_core.convert.tflite_reader import parse_tflite
