@@ -302,3 +302,28 @@ def test_hashed_groups(registry, tiny, kzg_params, tmp_path):
         assert code == 2 and "does not verify" in one_error_line(err)
         public["instances"][0][row] = str(int(public["instances"][0][row]) ^ 1)
         write_public(out, public)
+
+
+def test_blinds_file_keeps_hashed_commitments_stable(registry, tiny, kzg_params, tmp_path):
+    """--blinds: the first proof writes its secret blinding elements (owner-only file, not
+    in the bundle); later proofs reuse them, so hashed weights commit to the same value;
+    without the file, each proof draws fresh ones."""
+    blinds = tmp_path / "blinds.json"
+
+    def weights_commitment(name: str, *extra) -> str:
+        out = tmp_path / name
+        code, _, err = run("prove", *tiny, "--out", out, "--params", kzg_params,
+                           "--weights-visibility", "hashed", *extra, registry=registry)
+        assert code == 0, err
+        assert not any("blind" in p.name for p in out.iterdir())
+        return public_of(out)["instances"][0][-9]  # weights' commitment, then 8 outputs
+
+    first = weights_commitment("a", "--blinds", blinds)
+    assert blinds.stat().st_mode & 0o777 == 0o600
+    assert weights_commitment("b", "--blinds", blinds) == first
+    assert weights_commitment("c") != first
+    blinds.write_text("{not json")
+    code, _, err = run("prove", *tiny, "--out", tmp_path / "d", "--params", kzg_params,
+                       "--weights-visibility", "hashed", "--blinds", blinds, registry=registry)
+    assert code == 1 and "blinding file" in one_error_line(err)
+    assert not (tmp_path / "d").exists()

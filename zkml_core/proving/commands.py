@@ -228,7 +228,8 @@ def cmd_prove(args: argparse.Namespace, registry: Registry) -> int:
     if args.k == "auto" and args.params is not None:
         args.k = None  # the params fix k
     result = _run(lambda: prove(args.model, args.input, args.out, registry, _options(args),
-                                _steps(args), params_path=args.params, force=args.force))
+                                _steps(args), params_path=args.params, force=args.force,
+                                blinds_path=args.blinds))
     if args.json:
         print(dumps(result))
         return 0
@@ -254,6 +255,11 @@ def add_prove(cli: CommandRegistry) -> None:
     p.add_argument("--params", type=Path, default=None,
                    help="params file (`zkml setup`) instead of a fresh setup; fixes k")
     p.add_argument("--force", action="store_true", help="replace an existing bundle in --out")
+    p.add_argument("--blinds", type=Path, default=None,
+                   help="keep the hashed groups' secret blinding elements in this file: read "
+                        "when it exists (so hashed weights give the same commitment in every "
+                        "proof), else written (mode 0600) with this proof's fresh ones; never "
+                        "share it")
     _add_layout(p)
     p.set_defaults(func=cmd_prove)
 

@@ -13,6 +13,8 @@ terminal's stderr while it runs.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import sys
 import threading
 import time
@@ -375,10 +377,45 @@ def setup(backend: Any, k: int) -> Any:
         raise ZkmlError(f"{backend.name} setup: {exc}") from None
 
 
+def read_blinds(path: Path, field: Any) -> dict[str, int]:
+    """The hashed groups' blinding elements kept in ``path`` (see :func:`prove`)."""
+    try:
+        data = json.loads(Path(path).read_text())
+        blinds = {str(g): int(v) for g, v in data["blinds"].items()}
+        ok = data.get("field") == field.name and all(0 <= v < field.p for v in blinds.values())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise SerializationError(f"cannot read the blinding file {path}: {exc}") from exc
+    if not ok:
+        raise SerializationError(f"{path} does not hold blinding elements of {field.name} "
+                                 "(made for another backend?)")
+    return blinds
+
+
+def write_blinds(path: Path, field: Any, blinds: dict[str, int]) -> None:
+    """Write the blinding elements, readable by the owner only, atomically."""
+    path = Path(path)
+    text = json.dumps({"field": field.name, "blinds": {g: str(v) for g, v in blinds.items()}},
+                      indent=1) + "\n"
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def prove(model_path: Path, input_path: Path, out_dir: Path, registry: Any, opts: Options,
-          steps: Steps, params_path: Path | None = None, force: bool = False) -> dict[str, Any]:
+          steps: Steps, params_path: Path | None = None, force: bool = False,
+          blinds_path: Path | None = None) -> dict[str, Any]:
     """Prove the model's inference on the input and write the bundle ``out_dir``; the
-    written bundle is verified (read back from disk) before it is renamed into place."""
+    written bundle is verified (read back from disk) before it is renamed into place.
+
+    ``blinds_path`` keeps the hashed groups' secret blinding elements: read when the file
+    exists (the same weights then give the same commitment in every proof), otherwise
+    written with the fresh ones this proof draws (mode 0600, never into the bundle)."""
     from zkml_core.plonk import create_proof, keygen_pk, keygen_vk
 
     params = None
@@ -389,6 +426,9 @@ def prove(model_path: Path, input_path: Path, out_dir: Path, registry: Any, opts
     model, backend, layout = _prepare(model_path, registry, opts, steps, input_path,
                                       None if params is None else params.k)
     circuit, F = layout.circuit, backend.scalar_field
+    new_blinds = blinds_path is not None and not Path(blinds_path).exists()
+    if blinds_path is not None and not new_blinds:
+        circuit.blinds.update(read_blinds(blinds_path, F))
     with steps("witness"):
         inst = circuit.instances(F)
     if params is None:
@@ -427,6 +467,8 @@ def prove(model_path: Path, input_path: Path, out_dir: Path, registry: Any, opts
                 f"the proof of {model_path} on {input_path} does not verify, so no bundle was "
                 f"written; `zkml mock {model_path} {input_path}` names the failing "
                 "constraints") from None
+        if new_blinds:
+            write_blinds(blinds_path, F, circuit.blinds)
     return {"bundle": str(out_dir), "backend": backend.name, "k": layout.k,
             "num_cols": layout.num_cols, "rows": layout.measure.rows,
             "visibility": circuit.visibility.as_dict(),
