@@ -327,3 +327,21 @@ def test_blinds_file_keeps_hashed_commitments_stable(registry, tiny, kzg_params,
                        "--weights-visibility", "hashed", "--blinds", blinds, registry=registry)
     assert code == 1 and "blinding file" in one_error_line(err)
     assert not (tmp_path / "d").exists()
+
+
+def test_verify_with_model_remakes_its_key(registry, tiny, kzg_bundle, ipa_bundle, kzg_params,
+                                           tmp_path):
+    """verify --model: the bundle's vk must be the model's own (made again from the model
+    file); another model with the same shapes is refused, and kzg needs the setup file."""
+    other, _ = write_model(tmp_path / "other", seed=2)
+    model, _ = tiny
+    code, out, err = run("verify", kzg_bundle, "--model", model, "--params", kzg_params,
+                         registry=registry)
+    assert code == 0 and "made again from the model" in out, err
+    code, out, err = run("verify", ipa_bundle, "--model", model, "--json", registry=registry)
+    assert code == 0 and json.loads(out)["model_key_checked"] is True, err
+    for bundle, extra in ((kzg_bundle, ("--params", kzg_params)), (ipa_bundle, ())):
+        code, _, err = run("verify", bundle, "--model", other, *extra, registry=registry)
+        assert code == 2 and "not the verifying key of" in one_error_line(err)
+    code, _, err = run("verify", kzg_bundle, "--model", model, registry=registry)
+    assert code == 1 and "needs --params" in one_error_line(err)

@@ -272,11 +272,13 @@ def cmd_verify(args: argparse.Namespace, registry: Registry) -> int:
 
     paths = BundlePaths.resolve(args.bundle, proof=args.proof, vk=args.vk, params=args.params,
                                 public=args.public)
-    result = verify(paths, registry, Steps.for_terminal())
+    result = verify(paths, registry, Steps.for_terminal(), model_path=args.model)
     if args.json:
         print(dumps(result))
         return 0
-    print(f"valid: {result['backend']} proof, k {result['k']}, model {result['model']['file']}")
+    print(f"valid: {result['backend']} proof, k {result['k']}, model {result['model']['file']}"
+          + (" (its verifying key made again from the model)" if result["model_key_checked"]
+             else ""))
     for t in result["outputs"]:
         print(f"output {t['idx']} {t['shape']}: {t['scaled']}")
     return 0
@@ -297,6 +299,9 @@ def add_verify(cli: CommandRegistry) -> None:
     p.add_argument("--params", type=Path,
                    help="verifier params or a whole params file (e.g. a trusted setup's) "
                         "instead of DIR/params.bin")
+    p.add_argument("--model", type=Path,
+                   help="also check that the verifying key is this model's own (made again "
+                        "from it; kzg needs the whole setup file as --params)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=cmd_verify)
 

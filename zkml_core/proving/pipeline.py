@@ -491,9 +491,43 @@ def read_verifier_params(backend: Any, path: Path, whole: bool = False) -> Any:
             raise SerializationError(f"{path}: {first} (read as a params file: {second})") from None
 
 
-def verify(paths: B.BundlePaths, registry: Any, steps: Steps) -> dict[str, Any]:
+def check_model_vk(model_path: Path, public: dict, backend: Any, vk: Any, vk_bytes: bytes,
+                   paths: B.BundlePaths, registry: Any) -> None:
+    """VerificationError unless ``vk`` is the verifying key of the model file with the
+    bundle's visibility and columns: the key is made again from the model (for a backend
+    with a trusted setup, from the whole params file given with ``--params``)."""
+    from zkml_core.model import load_model
+    from zkml_core.model.circuit import Visibility
+    from zkml_core.plonk import keygen_vk
+
+    model = load_model(model_path)
+    if model.global_sf != public["model"]["scale_factor"]:
+        raise VerificationError(f"{paths.public} says scale factor "
+                                f"{public['model']['scale_factor']}, {model_path} has "
+                                f"{model.global_sf}")
+    if backend.trusted_setup:
+        if not paths.params_given:
+            raise ZkmlError(f"--model with {backend.name} needs --params: the whole params "
+                            "file (the trusted setup) the verifying key was made with")
+        params = backend.params_from_bytes(B.read_file(paths.params))
+        if params.k != vk.k:
+            raise SerializationError(f"{paths.params} is for k = {params.k}, the verifying "
+                                     f"key for k = {vk.k}")
+    else:
+        params = backend.setup(vk.k)  # transparent: anyone derives the same params
+    circuit = make_circuit(model, registry, backend, Visibility(**public["visibility"]),
+                           int(public["num_cols"]))
+    if keygen_vk(backend, params, circuit).to_bytes() != vk_bytes:
+        raise VerificationError(f"{paths.vk} is not the verifying key of {model_path} "
+                                f"(visibility {public['visibility']}, {public['num_cols']} "
+                                "columns): the proof is not about this model")
+
+
+def verify(paths: B.BundlePaths, registry: Any, steps: Steps,
+           model_path: Path | None = None) -> dict[str, Any]:
     """Check a bundle: VerificationError when the proof (or the decoded values in
-    public.json) is false, SerializationError when a file is damaged."""
+    public.json) is false, SerializationError when a file is damaged. With ``model_path``
+    the verifying key must also be the model's own (:func:`check_model_vk`)."""
     from zkml_core.plonk.keys import VerifyingKey
     from zkml_core.plonk.verifier import check_proof
 
@@ -505,8 +539,9 @@ def verify(paths: B.BundlePaths, registry: Any, steps: Steps) -> dict[str, Any]:
         if any(v >= p for v in column):
             raise SerializationError(f"{paths.public}: an instance value is not below the "
                                      f"{backend.name} field modulus")
+        vk_bytes = B.read_file(paths.vk)
         try:
-            vk = VerifyingKey.from_bytes(B.read_file(paths.vk), backend)
+            vk = VerifyingKey.from_bytes(vk_bytes, backend)
         except SerializationError as exc:
             raise SerializationError(f"{paths.vk}: {exc}") from None
         if vk.k != public["k"]:
@@ -525,6 +560,9 @@ def verify(paths: B.BundlePaths, registry: Any, steps: Steps) -> dict[str, Any]:
         if public[name] != tensors:
             raise VerificationError(f"{paths.public}: the decoded {name} do not match the "
                                     "instance values the proof is checked against")
+    if model_path is not None:
+        with steps("model key"):
+            check_model_vk(model_path, public, backend, vk, vk_bytes, paths, registry)
     with steps("verify"):
         try:
             ok = check_proof(backend, vparams, vk, proof, public["instance_ints"])
@@ -535,6 +573,7 @@ def verify(paths: B.BundlePaths, registry: Any, steps: Steps) -> dict[str, Any]:
                                 f"instance values in {paths.public}")
     return {"valid": True, "backend": backend.name, "k": vk.k,
             "visibility": public["visibility"], "model": public["model"],
+            "model_key_checked": model_path is not None,
             "inputs": public["inputs"], "outputs": public["outputs"],
             "timings": dict(steps.timings)}
 
