@@ -70,6 +70,14 @@ def random_points(C, n, rng):
     return C.batch_mul(C.scalar_field.random(n, rng))
 
 
+def reference_msm(C, pts, sc):
+    """sum sc[i]·pts[i] from the elementwise scalar_mul kernel and the reference adds."""
+    ref, acc = ref_of(C), None
+    for t in C.to_ints(C.scalar_mul(pts, sc)):
+        acc = ref.add(acc, t)
+    return acc
+
+
 @pytest.mark.parametrize("C", CURVES, ids=lambda C: C.name)
 def test_group_ops_match_reference(C):
     ref, rng = ref_of(C), np.random.default_rng(3)
@@ -207,9 +215,55 @@ def test_msm_crowded_buckets(C):
     small = rng.integers(-3, 4, n)
     small[:5] = [0, 1, -1, 2**40, -(2**40)]
     sc = C.scalar_field.from_ints([int(v) for v in small])
-    ref = ref_of(C)
-    acc = None
-    for t in C.to_ints(C.scalar_mul(pts, sc)):
-        acc = ref.add(acc, t)
+    acc = reference_msm(C, pts, sc)
     for window in (None, 9, 12):
+        assert C.to_ints(C.msm(pts, sc, window=window)) == [acc]
+
+
+@pytest.mark.parametrize("C", CURVES, ids=lambda C: C.name)
+def test_glv_endomorphism_and_split(C):
+    """(β·x, y) is λ·(x, y), and glv_split gives k = k1 + λ·k2 (mod r) with parts of
+    half the length; small scalars of either sign stay small (k2 = 0)."""
+    from zkml_core.arith import msm_kernels as M
+
+    F, r, q = C.scalar_field, C.scalar_field.p, C.base_field.p
+    beta, r_limbs, G, gneg, AB = C._glv()
+    lam = pow(F.generator, (r - 1) // 3, r)
+    assert lam != 1 and pow(lam, 3, r) == 1
+    rng = np.random.default_rng(41)
+    pts = random_points(C, 4, rng)
+    b = C.base_field.to_ints(np.array([beta], dtype=np.uint64))[0]
+    assert b != 1 and pow(b, 3, q) == 1
+    assert C.to_ints(C.scalar_mul(pts, F.from_ints([lam] * 4))) == \
+        [(b * x % q, y) for x, y in C.to_ints(pts)]
+    small = [0, 1, 2, 3, -1, -3, 2**64 - 1, -(2**64), 2**100, -(2**100)]
+    ks = [v % r for v in small] + [r - 2, (r - 1) // 2, (r + 1) // 2, lam, r - lam, 1 << 127,
+                                   (1 << 253) + 1] + [int(x) for x in F.to_ints(F.random(40, rng))]
+    n = len(ks)
+    K = np.empty((2 * n, 4), dtype=np.uint64)
+    neg = np.empty(2 * n, dtype=np.bool_)
+    bits = M.glv_split(F._from_mont(F.from_ints(ks)), r_limbs, G, gneg, AB, K, neg)
+    mags = [sum(int(v) << (64 * j) for j, v in enumerate(row)) for row in K]
+    parts = [-m if s else m for m, s in zip(mags, neg, strict=True)]
+    for i, k in enumerate(ks):
+        assert (parts[i] + lam * parts[n + i] - k) % r == 0
+    assert bits == max(m.bit_length() for m in mags) <= (r.bit_length() + 1) // 2
+    assert parts[:len(small)] == small and parts[n:n + len(small)] == [0] * len(small)
+
+
+@pytest.mark.parametrize("C", CURVES, ids=lambda C: C.name)
+def test_msm_bucket_copies(C):
+    """Many points on a few buckets (digits up to 100): the buckets get copies so that
+    batches fill; a doubling and a cancellation inside one copy; widths agree."""
+    rng = np.random.default_rng(51)
+    n = 4096
+    pts = random_points(C, n, rng)
+    small = rng.integers(1, 101, n) * rng.choice([-1, 1], n)
+    # indices equal modulo any power-of-two number of copies up to 64: one bucket copy
+    P = pts[0].copy()
+    pts[64], pts[128], pts[192] = P, C.neg(P[None])[0], P
+    small[[64, 128, 192]] = small[0]
+    sc = C.scalar_field.from_ints([int(v) for v in small])
+    acc = reference_msm(C, pts, sc)
+    for window in (None, 6, 8):
         assert C.to_ints(C.msm(pts, sc, window=window)) == [acc]

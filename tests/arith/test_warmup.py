@@ -33,7 +33,8 @@ def test_warmup_compiles_every_array_kernel():
     entry = {"mul_arr_serial", "mul_arr_parallel", "add_arr", "sub_arr", "pow_arr", "batch_inv", "sum_arr", "inner_arr",
              "powers_arr", "lt_p", "sqrt_arr", "jac_to_affine", "add_affine_arr", "double_affine_arr",
              "scalar_mul_arr", "on_curve_arr", "fixed_base_table", "fixed_base_kernel",
-             "signed_digits", "msm_kernel", "_ntt_inplace", "_horner", "_div_linear"}
+             "signed_digits", "glv_split", "glv_points", "msm_kernel", "_ntt_inplace", "_horner",
+             "_div_linear"}
     compiled = {k for m in (kernels, ec_kernels, msm_kernels, poly) for k, v in vars(m).items()
                 if isinstance(v, CPUDispatcher) and v.signatures}
     assert entry <= compiled

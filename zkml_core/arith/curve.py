@@ -21,6 +21,32 @@ from zkml_core.arith.field import BN254_FQ, BN254_FR, PASTA_FP, PASTA_FQ, PrimeF
 from zkml_core.errors import SerializationError
 
 
+def _py_mul(q: int, pt: tuple[int, int], k: int) -> tuple[int, int] | None:
+    """k·pt on y² = x³ + b over F_q with Python ints (affine, double-and-add; k > 0).
+
+    For constants computed once (the GLV pairing of β and λ), not for data.
+    """
+    def add(P, Q):
+        if P is None:
+            return Q
+        if P[0] == Q[0]:
+            if (P[1] + Q[1]) % q == 0:
+                return None
+            lam = 3 * P[0] * P[0] * pow(2 * P[1], -1, q)
+        else:
+            lam = (Q[1] - P[1]) * pow(Q[0] - P[0], -1, q)
+        x = (lam * lam - P[0] - Q[0]) % q
+        return x, (lam * (P[0] - x) - P[1]) % q
+
+    acc = None
+    for bit in bin(k)[2:]:
+        if acc is not None:
+            acc = add(acc, acc)
+        if bit == "1":
+            acc = add(acc, pt)
+    return acc
+
+
 class Curve:
     """A short-Weierstrass curve with a = 0 and a prime-order group (cofactor 1)."""
 
@@ -38,6 +64,7 @@ class Curve:
         if (gy * gy - gx**3 - b) % base.p:
             raise ValueError(f"{name}: the generator is not on the curve")
         self.generator = np.stack([base.mont_limbs(gx), base.mont_limbs(gy)])[None]
+        self._gen = (gx, gy)
 
     def __repr__(self) -> str:
         return f"Curve({self.name})"
@@ -117,18 +144,65 @@ class Curve:
 
     @staticmethod
     def window_bits(n: int) -> int:
-        """Pippenger window width for n points: c = log2(n) - 2, at most 13.
+        """Pippenger window width for n points (after the GLV split: twice the
+        scalars): c = log2(n) - 2, at most 13 (14 from 2^19 points).
 
         Batch-affine additions cost ~7 multiplications a point and window, the bucket
-        sum ~27 a bucket; measured optima (one thread): c = 8 at 2^10, 10 at 2^12,
-        13 at 2^16 and 2^18 (wider windows' buckets outgrow the L2 cache).
+        sum ~27 a bucket; measured optima (one thread, BN254, n = 2x the scalars):
+        c = 7 at 2^9, 10-11 at 2^11 and 2^13, 12-13 at 2^15, 13 at 2^17, 14 at 2^19
+        (wider windows' buckets outgrow the L2 cache).
         """
-        return max(3, min(13, n.bit_length() - 3))
+        return max(3, min(13 if n < 1 << 19 else 14, n.bit_length() - 3))
+
+    @lru_cache(maxsize=1)  # noqa: B019 (one set of constants per curve, kept)
+    def _glv(self):
+        """Constants of the endomorphism φ(x, y) = (β·x, y) = λ·(x, y) (a = 0 and
+        3 | q - 1): β, and the short basis of {(a, b): a + λ·b = 0 mod r} in the forms
+        :func:`msm_kernels.glv_split` takes. Pure Python, computed on first use."""
+        q, r = self.base_field.p, self.scalar_field.p
+        lam = pow(self.scalar_field.generator, (r - 1) // 3, r)
+        b0 = pow(self.base_field.generator, (q - 1) // 3, q)
+        gx, gy = self._gen
+        lg = _py_mul(q, (gx, gy), lam)
+        beta = next(b for b in (b0, b0 * b0 % q) if (b * gx % q, gy) == lg)
+        # extended Euclid on (r, λ) stops at the first remainder below sqrt(r); the
+        # two vectors around it (Gauss-reduced) span the lattice
+        r0, r1, t0, t1 = r, lam, 0, 1
+        while r1 * r1 >= r:
+            qq = r0 // r1
+            r0, r1, t0, t1 = r1, r0 - qq * r1, t1, t0 - qq * t1
+        qq = r0 // r1
+        v1 = (r1, -t1)
+        v2 = min((r0, -t0), (r0 - qq * r1, -(t0 - qq * t1)), key=lambda v: v[0] ** 2 + v[1] ** 2)
+        for _ in range(4):  # Gauss reduction (a step or two here)
+            if v1[0] ** 2 + v1[1] ** 2 > v2[0] ** 2 + v2[1] ** 2:
+                v1, v2 = v2, v1
+            n2 = v1[0] ** 2 + v1[1] ** 2
+            m = (2 * (v1[0] * v2[0] + v1[1] * v2[1]) + n2) // (2 * n2)
+            v2 = (v2[0] - m * v1[0], v2[1] - m * v1[1])
+        (a1, b1), (a2, b2) = v1, v2
+        det = a1 * b2 - a2 * b1
+        assert abs(det) == r and (a1 + lam * b1) % r == 0 and (a2 + lam * b2) % r == 0
+
+        def rnd(num: int) -> int:  # round(num / det) for integers
+            return (2 * num + det) // (2 * det) if det > 0 else (-2 * num - det) // (-2 * det)
+
+        g = [rnd(b2 << 256), rnd(-b1 << 256)]
+        m192 = (1 << 192) - 1
+        assert all(abs(v) < 1 << 192 for v in g) and max(map(abs, (a1, a2, b1, b2))) < 1 << 130
+        G = np.array([[(abs(v) >> (64 * j)) & (2**64 - 1) for j in range(3)] for v in g],
+                     dtype=np.uint64)
+        AB = np.array([[((v & m192) >> (64 * j)) & (2**64 - 1) for j in range(3)]
+                       for v in (a1, b1, a2, b2)], dtype=np.uint64)
+        return (tuple(self.base_field.mont_limbs(beta)), self.scalar_field._p, G,
+                np.array([v < 0 for v in g]), AB)
 
     def msm(self, points: np.ndarray, scalars: np.ndarray, window: int | None = None) -> np.ndarray:
         """``sum scalars[i]·points[i]`` as a ``(1, 2, 4)`` affine point (Pippenger).
 
-        ``window`` overrides the window width :meth:`window_bits` picks (tests, tuning).
+        Every scalar k is split as k1 + λ·k2 with |k1|, |k2| ~ sqrt(r) (GLV), so the
+        sum runs over 2n points and half-length scalars. ``window`` overrides the width
+        :meth:`window_bits` picks for that many points (tests, tuning).
         """
         points, scalars = self._c(points), self._c(scalars)
         if points.shape[0] != scalars.shape[0]:
@@ -137,13 +211,20 @@ class Curve:
         keep = points.reshape(-1, 8).any(axis=1) & scalars.any(axis=1)
         if not keep.all():
             points, scalars = points[keep], scalars[keep]
-        if points.shape[0] == 0:
+        n = points.shape[0]
+        if n == 0:
             return self.empty(1)
-        c = window or self.window_bits(points.shape[0])
-        nwin = (self.scalar_field.bits + 1) // c + 1
-        digits = M.signed_digits(self.scalar_field._from_mont(scalars), c, nwin)
+        beta, r, G, gneg, AB = self._glv()
+        mags = np.empty((2 * n, 4), dtype=np.uint64)
+        neg = np.empty(2 * n, dtype=np.bool_)
+        bits = M.glv_split(self.scalar_field._from_mont(scalars), r, G, gneg, AB, mags, neg)
+        pts2 = np.empty((2 * n, 2, 4), dtype=np.uint64)
+        m, rows = M.glv_points(points, mags, beta, self._P, pts2)
+        c = window or self.window_bits(m)
+        nwin = -(-(bits + 1) // c)  # the top digit absorbs the last carry
+        digits = M.signed_digits(mags, neg, rows[:m], c, nwin)
         out = np.zeros((1, 3, 4), dtype=np.uint64)
-        M.msm_kernel(points, digits, c, self._P, self._ONE, self.base_field._inv_bits, out)
+        M.msm_kernel(pts2[:m], digits, c, self._P, self._ONE, self.base_field._inv_bits, out)
         return self._affine(out)
 
     @lru_cache(maxsize=4)  # noqa: B019 (one table per curve object, kept for the process)

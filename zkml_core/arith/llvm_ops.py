@@ -118,6 +118,23 @@ def mod_sub(typingctx, a0, a1, a2, a3, b0, b1, b2, b3, p0, p1, p2, p3):
     return _scalar_sig((a0, a1, a2, a3, b0, b1, b2, b3, p0, p1, p2, p3)), _scalar_codegen(_sub_ir)
 
 
+@intrinsic
+def mul_wide(typingctx, a, b):
+    """The full 128-bit product of two uint64 as ``(lo, hi)`` (plain, not Montgomery)."""
+    if not (isinstance(a, types.Integer) and isinstance(b, types.Integer)):
+        return None
+
+    def codegen(context, builder, signature, vals):
+        x, y = (builder.zext(context.cast(builder, v, t, types.uint64), I128)
+                for v, t in zip(vals, signature.args, strict=True))
+        prod = builder.mul(x, y)
+        lo = builder.trunc(prod, I64)
+        hi = builder.trunc(builder.lshr(prod, ir.Constant(I128, 64)), I64)
+        return context.make_tuple(builder, signature.return_type, (lo, hi))
+
+    return types.UniTuple(types.uint64, 2)(a, b), codegen
+
+
 def _unpack(context, builder, val, ty, n):
     return [context.cast(builder, builder.extract_value(val, k), ty[k], types.uint64)
             for k in range(n)]
