@@ -84,7 +84,7 @@ def test_verify_json(registry, bundle, tiny):
     code, stdout, err = run("verify", bundle, "--json", registry=registry)
     assert code == 0, err
     result = json.loads(stdout)
-    assert set(result) == {"valid", "backend", "k", "visibility", "model", "inputs",
+    assert set(result) == {"valid", "backend", "k", "visibility", "model", "model_key_checked", "inputs",
                            "outputs", "timings"}
     assert result["valid"] is True and result["k"] == 8
     assert result["outputs"][0]["values"] == conv_reference(*tiny).tolist()
