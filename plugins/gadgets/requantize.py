@@ -27,20 +27,21 @@ C = 2^30 - zp_in M1, S = 0; single: C = -zp_in M1, S = 2^31 - 1):
               r2 = r2lo + H t,  t in {0, 1},  0 <= r2lo < H     (t = [r2 >= H])
     result:   q2 = (1 - 2s) (n + t)
 
-Cells per op: ``acc out s t nc wc a0 a1 r1_0.. d_0..`` (no cell for q1: it is the
-expression ``(1 - 2s)(D (nc + d) + a0 + 2^B a1 + H t)``). Limbs have ``B = k - 1`` bits
+Cells per op: ``acc out s t nc wc r1_0.. a_0.. d_0..`` (no cell for q1: it is the
+expression ``(1 - 2s)(D (nc + d) + sum a_i 2^(B i) + H t)``). Limbs have ``B = k - 1`` bits
 and are looked up in the gadget's limb table ``{0 .. 2^B - 1}``; the range table T
 (``input_lookup``) checks the small values. Per-op constants sit in fixed columns
-(``M1 C S D H F0 F1 ZP U LP``, zero off the op rows), the two selectors are ``clamp``
+(``M1 C S D H ZP U LP G_0..``, zero off the op rows), the two selectors are ``clamp``
 and ``raw``, ``Q = clamp + raw``. On every op:
 
 - stage 1 gate ``acc M1 + C + s S - 2^31 (1 - 2s) |q1| - r1 = 0``, with
   ``r1 = sum r1_i 2^(B i)``, every ``r1_i`` in the limb table and the top limb
   ``2^(B - w) r1_top`` too (w = 31 - B (n1 - 1) bits): ``0 <= r1 < 2^31`` exactly;
 - ``s, t`` boolean; ``t (D - 2H) = 0`` (t = 0 when right = 0);
-- ``r2lo = a0 + 2^B a1``: ``a0, a1`` and ``F0 a0, F1 a1`` in the limb table, with
-  ``F_i = 2^(B - w_i)`` for the limbs' widths (``w0 + w1 = right - 1``), so
-  ``0 <= r2lo < H`` exactly (right <= 2B + 1);
+- ``r2lo = sum a_i 2^(B i)`` (``ceil(30 / B)`` limbs, right <= 31): every ``a_i`` in the
+  limb table, and ``sum G_i a_i`` too, with ``G_i = 0`` below the limb holding bit
+  ``right - 2``, ``2^(B - w)`` on it (w its bits in use) and ``2^B`` above it: the
+  limbs above are 0 and that one is below ``2^w``, so ``0 <= r2lo < H`` exactly;
 - ``n = nc + d``: ``nc`` and ``256 - t - nc`` in T, ``d = sum d_i 2^(B i)`` with limbs in
   the limb table, and (clamp rows) ``(256 - t - nc) d = 0``: so ``nc + t = min(n + t, 256)``;
 - clamp rows: ``cap = U + s (LP - U)`` (``U = hi - zp``, ``LP = zp - lo``, the room on
@@ -96,7 +97,7 @@ def limbs(values: np.ndarray, bits: int, count: int) -> list[np.ndarray]:
 class Requantize(RowGroupGadget):
     name = "requantize"
     description = "TFLite int8 requantisation (multiplier, shift, rounding, clamp), bit-exact"
-    fixed_names = ("M1", "C", "S", "D", "H", "F0", "F1", "ZP", "U", "LP")
+    base_fixed = ("M1", "C", "S", "D", "H", "ZP", "U", "LP")
     selector_names = ("clamp", "raw")
 
     def cell_names(self, config: Any) -> list[str]:
@@ -104,8 +105,10 @@ class Requantize(RowGroupGadget):
             raise CircuitError(f"gadget 'requantize' needs k >= 9 (its range checks hold "
                                f"values up to 256), got k = {config.k}")
         self.bits, self.n1, self.nd = limb_counts(config.k)
-        return (["acc", "out", "s", "t", "nc", "wc", "a0", "a1"]
-                + [f"r1_{i}" for i in range(self.n1)] + [f"d_{i}" for i in range(self.nd)])
+        self.n2 = math.ceil((STAGE1_BITS - 1) / self.bits)
+        self.fixed_names = self.base_fixed + tuple(f"G_{i}" for i in range(self.n2))
+        return (["acc", "out", "s", "t", "nc", "wc"] + [f"r1_{i}" for i in range(self.n1)]
+                + [f"a_{i}" for i in range(self.n2)] + [f"d_{i}" for i in range(self.nd)])
 
     def constrain(self, cs, cell, fixed, sel):
         b, f = self.bits, fixed
@@ -117,7 +120,8 @@ class Requantize(RowGroupGadget):
         d = sum(cell[f"d_{i}"] * 2 ** (b * i) for i in range(self.nd))
         sign = 1 - 2 * s
         # every term has a fixed factor or q: the gates vanish off the op rows
-        absq = f["D"] * (nc + d) + q * (cell["a0"] + 2**b * cell["a1"]) + f["H"] * t
+        r2lo = sum(cell[f"a_{i}"] * 2 ** (b * i) for i in range(self.n2))
+        absq = f["D"] * (nc + d) + q * r2lo + f["H"] * t
         cap = f["U"] + s * (f["LP"] - f["U"])
         cs.create_gate(self.name, [
             ("stage 1", cell["acc"] * f["M1"] + f["C"] + s * f["S"]
@@ -136,9 +140,10 @@ class Requantize(RowGroupGadget):
         if top < b:
             cs.lookup(f"{self.name} r1 top limb < 2^{top}",
                       [(2 ** (b - top) * q * cell[f"r1_{self.n1 - 1}"], limb_table)])
-        for i, a in enumerate(("a0", "a1")):
-            cs.lookup(f"{self.name} r2 limb {i}", [(q * cell[a], limb_table)])
-            cs.lookup(f"{self.name} r2 limb {i} width", [(f[f"F{i}"] * cell[a], limb_table)])
+        for i in range(self.n2):
+            cs.lookup(f"{self.name} r2 limb {i}", [(q * cell[f"a_{i}"], limb_table)])
+        cs.lookup(f"{self.name} r2 width",
+                  [(sum(f[f"G_{i}"] * cell[f"a_{i}"] for i in range(self.n2)), limb_table)])
         for i in range(self.nd):
             cs.lookup(f"{self.name} quotient limb {i}", [(q * cell[f"d_{i}"], limb_table)])
         cs.lookup(f"{self.name} nc >= 0", [(q * nc, t_range)])
@@ -172,24 +177,23 @@ class Requantize(RowGroupGadget):
         if pre.size and (pre.max() > STAGE1_BITS or (input_zero_point and pre.max() > 23)):
             raise CircuitError(f"{self.name}: a left shift of {int(pre.max())} bits is beyond "
                                "the gadget's 64-bit constants")
-        if right.size and right.max() > 2 * b + 1:
-            raise CircuitError(f"{self.name}: a right shift of {int(right.max())} bits needs "
-                               f"remainders of more than two {b}-bit limbs; use k >= "
-                               f"{(int(right.max()) + 1) // 2 + 1}")
         m1 = mult << pre
-        w = np.maximum(right - 1, 0)
-        w0 = np.minimum(w, b)
         d = np.int64(1) << right
         fixed = {
             "M1": m1,
             "C": (0 if single_rounding else 2**30) - input_zero_point * m1,
             "S": np.full(m1.shape, 2**31 - 1 if single_rounding else 0, dtype=np.int64),
             "D": d, "H": d >> 1,
-            "F0": np.int64(1) << (b - w0), "F1": np.int64(1) << (b - (w - w0)),
             "ZP": np.full(m1.shape, zero_point if clamp else 0, dtype=np.int64),
             "U": np.full(m1.shape, hi - zero_point if clamp else 0, dtype=np.int64),
             "LP": np.full(m1.shape, zero_point - lo if clamp else 0, dtype=np.int64),
         }
+        # r2lo has w = right - 1 bits (none when right = 0): limb `top` holds the last ones
+        w = np.maximum(right - 1, 0)
+        top = np.where(w > 0, (w - 1) // b, -1)
+        for i in range(self.n2):
+            width = np.int64(1) << np.clip(b - (w - b * i), 0, b)
+            fixed[f"G_{i}"] = np.where(i < top, 0, np.where(i == top, width, np.int64(1) << b))
         return fixed, right, pre
 
     def assign(self, layouter: Any, acc: Assigned, multiplier: Any, shift: Any, *,
@@ -261,8 +265,8 @@ class Requantize(RowGroupGadget):
         if strict and d.size and int(d.max()) >> (b * self.nd):
             raise CircuitError(f"{self.name}: a quotient of {int(d.max())} needs more than "
                                f"{self.nd} limbs of {b} bits; use a larger k")
-        values = {"out": out, "s": s, "t": t, "nc": nc, "wc": wc,
-                  "a0": r2lo & ((1 << b) - 1), "a1": r2lo >> b}
+        values = {"out": out, "s": s, "t": t, "nc": nc, "wc": wc}
+        values.update({f"a_{i}": v for i, v in enumerate(limbs(r2lo, b, self.n2))})
         values.update({f"r1_{i}": v for i, v in enumerate(limbs(r1, b, self.n1))})
         values.update({f"d_{i}": v for i, v in enumerate(limbs(d, b, self.nd))})
         return values

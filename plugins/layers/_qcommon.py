@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from zkml_plugins.layers._common import flat_join, freivalds_cheaper
 
 from zkml_core.convert.tflite_quant import activation_range
 from zkml_core.errors import ModelError
 from zkml_core.interfaces import Layer
+from zkml_core.model.circuit import take
+from zkml_core.plonk.layouter import Assigned
 
 SAME, VALID = 0, 1
 PADDING = {"SAME": SAME, "VALID": VALID}
@@ -150,3 +153,45 @@ def check_binary(spec, zps, lo: int, hi: int) -> None:
     check_clamp(lo, hi, zps[2])
     if len(spec.inp_idxes) != 2:
         raise ModelError(f"needs 2 inputs, got {len(spec.inp_idxes)}")
+
+
+# -- circuits -------------------------------------------------------------------------------
+
+def shifted(ctx, a: Assigned, zero_point: int) -> Assigned:
+    """The cells of ``a - zero_point`` (``a`` itself when the zero point is 0)."""
+    if zero_point == 0:
+        return a
+    return ctx.gadget("sub_pairs").assign(ctx.layouter, a, ctx.constant([zero_point]))
+
+
+def with_zero_and_one(ctx, a: Assigned) -> tuple[Assigned, int, int]:
+    """``a``'s cells flattened, then a constant 0 and a constant 1 cell: (joined, position
+    of the 0, position of the 1), for gathers that pad with 0 or append a 1 (the bias
+    term of a product)."""
+    n = a.cells.size
+    return flat_join([a, ctx.zeros((1,)), ctx.constant([1])]), n, n + 1
+
+
+def product_rows(ctx, w: Assigned, bias: Assigned | None, rows: int) -> Assigned:
+    """The weights as ``rows`` rows (row-major), each followed by its bias when there is
+    one: [rows, K (+1)]."""
+    idx = np.arange(w.cells.size, dtype=np.int64).reshape(rows, -1)
+    if bias is None:
+        return take(w, idx)
+    joined = flat_join([w, bias])
+    return take(joined, np.concatenate([idx, w.cells.size + np.arange(rows)[:, None]], axis=1))
+
+
+def matmul(ctx, x: Assigned, w_rows: Assigned) -> Assigned:
+    """``x @ w_rows^T`` for x [M, K] and w_rows [N, K]: Freivalds' check when it is cheaper
+    (``freivalds_cheaper``), else dot products. Returns [M, N]."""
+    (m, kdim), n = x.shape, w_rows.shape[0]
+    if freivalds_cheaper(m, kdim, n):
+        wt = take(w_rows, np.arange(n * kdim, dtype=np.int64).reshape(n, kdim).T)
+        return ctx.gadget("freivalds").matmul(ctx.layouter, x, wt)
+    return ctx.gadget("dot_product").assign(ctx.layouter, x.reshape(m, 1, kdim),
+                                            w_rows.reshape(1, n, kdim))
+
+
+def matmul_gadget(m: int, kdim: int, n: int) -> str:
+    return "freivalds" if freivalds_cheaper(m, kdim, n) else "dot_product"

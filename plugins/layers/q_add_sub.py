@@ -8,13 +8,17 @@ act_hi]; two broadcastable int8 inputs. Semantics (TFLite's reference kernel):
 
 (:func:`zkml_core.convert.tflite_quant.add_int8`; each input rescaled to twice the
 larger input scale, the sum to the output scale).
+
+Circuit: ``requantize`` without clamp for a and b (the zero point and the 2^20 shift
+folded into its constants), ``add_pairs`` / ``sub_pairs`` (broadcasting), then
+``requantize`` with the output's clamp.
 """
 
 from __future__ import annotations
 
 from zkml_plugins.layers._qcommon import QLayer, binary_quant, check_binary, check_multiplier
 
-from zkml_core.convert.tflite_quant import add_int8, add_params
+from zkml_core.convert.tflite_quant import ADD_LEFT_SHIFT, add_int8, add_params
 from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
 from zkml_core.model.fixed_point import broadcast
@@ -47,6 +51,19 @@ class QAddSub(QLayer):
         x1, x2 = broadcast(self.name, inputs[0], inputs[1])
         return [add_int8(x1, x2, self.zps, self.params, self.lo, self.hi,
                          subtract=bool(self.subtract))]
+
+    def gadgets(self, ctx):
+        return ["requantize", "sub_pairs" if self.subtract else "add_pairs"]
+
+    def synthesize(self, inputs, ctx):
+        lay, rq = ctx.layouter, ctx.gadget("requantize")
+        m1, s1, m2, s2, mo, so = self.params
+        a = rq.assign(lay, inputs[0], m1, s1, input_zero_point=self.zps[0],
+                      input_shift=ADD_LEFT_SHIFT, clamp=False)
+        b = rq.assign(lay, inputs[1], m2, s2, input_zero_point=self.zps[1],
+                      input_shift=ADD_LEFT_SHIFT, clamp=False)
+        raw = ctx.gadget("sub_pairs" if self.subtract else "add_pairs").assign(lay, a, b)
+        return [rq.assign(lay, raw, mo, so, zero_point=self.zps[2], lo=self.lo, hi=self.hi)]
 
 
 @hookimpl

@@ -10,6 +10,12 @@ int32 bias [O]. Semantics (TFLite's reference kernel, bit for bit):
     out[o] = clamp(out_zp + MBQM(acc[o], multiplier_o, shift_o), act_lo, act_hi)
 
 MBQM is TFLite's MultiplyByQuantizedMultiplier (:mod:`zkml_core.convert.tflite_quant`).
+
+Circuit: ``x - in_zp`` by ``sub_pairs`` (skipped when in_zp = 0); the sums by Freivalds'
+check of the im2col product when cheaper, else dot products (depthwise: one per output),
+the bias as one more term (a constant 1 times the bias cell); then the ``requantize``
+gadget per output channel (its multiplier and shift are constants of the circuit).
+Padded taps read a constant 0 cell.
 """
 
 from __future__ import annotations
@@ -22,10 +28,15 @@ from zkml_plugins.layers._qcommon import (
     check_clamp,
     check_multiplier,
     check_zero_point,
+    matmul,
+    matmul_gadget,
     padding_of,
+    product_rows,
     quant,
+    shifted,
     window_index,
     with_fill,
+    with_zero_and_one,
 )
 
 from zkml_core.convert.tflite_quant import (
@@ -35,6 +46,7 @@ from zkml_core.convert.tflite_quant import (
 )
 from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
+from zkml_core.model.circuit import take
 from zkml_core.model.fixed_point import exact_einsum, exact_matmul
 
 
@@ -134,6 +146,42 @@ class QConv2D(QLayer):
             acc = acc + np.asarray(inputs[2], dtype=np.int64)
         out = multiply_by_quantized_multiplier(acc, self.mult, self.shift) + self.out_zp
         return [np.clip(out, self.lo, self.hi)]
+
+    def _dims(self) -> tuple[int, int, int]:
+        """(M, K, N) of the regular convolution as a product (bias included in K)."""
+        n, oh, ow = self.windows.shape[:3]
+        kdim = int(np.prod(self.spec.inp_shapes[1][1:])) + (len(self.spec.inp_idxes) == 3)
+        return n * oh * ow, kdim, self.out_channels
+
+    def gadgets(self, ctx):
+        names = ["requantize", "dot_product" if self.depthwise else matmul_gadget(*self._dims())]
+        return names + (["sub_pairs"] if self.in_zp else [])
+
+    def synthesize(self, inputs, ctx):
+        x, w = inputs[0], inputs[1]
+        bias = inputs[2] if len(inputs) == 3 else None
+        xz, zero, one = with_zero_and_one(ctx, shifted(ctx, x, self.in_zp))
+        win = np.where(self.windows == x.cells.size, zero, self.windows)
+        n, oh, ow = win.shape[:3]
+        kh, kw = self.kernel
+        o = self.out_channels
+        if self.depthwise:
+            taps = win[:, :, :, np.arange(o) // (o // x.shape[3])].reshape(n, oh, ow, o, -1)
+            w_rows = take(w, np.arange(w.cells.size).reshape(kh * kw, o).T)  # [O, KH*KW]
+            if bias is not None:
+                taps = np.concatenate([taps, np.full((n, oh, ow, o, 1), one)], axis=-1)
+                w_rows = product_rows(ctx, w_rows, bias, o)
+            acc = ctx.gadget("dot_product").assign(ctx.layouter, take(xz, taps), w_rows)
+        else:
+            m = n * oh * ow
+            cols = win.transpose(0, 1, 2, 4, 5, 3).reshape(m, -1)
+            if bias is not None:
+                cols = np.concatenate([cols, np.full((m, 1), one)], axis=1)
+            acc = matmul(ctx, take(xz, cols), product_rows(ctx, w, bias, o))
+            acc = acc.reshape(n, oh, ow, o)
+        return [ctx.gadget("requantize").assign(ctx.layouter, acc, self.mult, self.shift,
+                                                 zero_point=self.out_zp, lo=self.lo,
+                                                 hi=self.hi)]
 
 
 @hookimpl

@@ -9,6 +9,10 @@ bias [out]. Semantics (ai-edge-litert's reference kernel, bit for bit):
 
 with one rounding, half away from zero (``multiply_by_quantized_multiplier_single`` of
 :mod:`zkml_core.convert.tflite_quant`; CONV_2D rounds twice).
+
+Circuit: the zero points subtracted by ``sub_pairs`` (when nonzero), the product by
+Freivalds' check when cheaper, else dot products, the bias as one more term; then the
+``requantize`` gadget with the single rounding.
 """
 
 from __future__ import annotations
@@ -16,7 +20,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from zkml_plugins.layers._qcommon import QLayer, check_clamp, check_multiplier, check_zero_point
+from zkml_plugins.layers._qcommon import (
+    QLayer,
+    check_clamp,
+    check_multiplier,
+    check_zero_point,
+    matmul,
+    matmul_gadget,
+    product_rows,
+    shifted,
+    with_zero_and_one,
+)
 
 from zkml_core.convert.tflite_quant import (
     activation_range,
@@ -25,6 +39,7 @@ from zkml_core.convert.tflite_quant import (
 )
 from zkml_core.errors import ModelError
 from zkml_core.hookspecs import hookimpl
+from zkml_core.model.circuit import take
 from zkml_core.model.fixed_point import exact_matmul
 
 
@@ -81,6 +96,28 @@ class QFullyConnected(QLayer):
             acc = acc + np.asarray(inputs[2], dtype=np.int64).reshape(-1)
         out = multiply_by_quantized_multiplier_single(acc, self.mult, self.shift) + self.out_zp
         return [np.clip(out, self.lo, self.hi)]
+
+    def _kdim(self) -> int:
+        return self.dims[1] + (len(self.spec.inp_idxes) == 3)
+
+    def gadgets(self, ctx):
+        m, _, n = self.dims
+        names = ["requantize", matmul_gadget(m, self._kdim(), n)]
+        return names + (["sub_pairs"] if self.in_zp or self.w_zp else [])
+
+    def synthesize(self, inputs, ctx):
+        m, kdim, n = self.dims
+        bias = inputs[2].reshape(n) if len(inputs) == 3 else None
+        xs, _, one = with_zero_and_one(ctx, shifted(ctx, inputs[0].reshape(m, kdim),
+                                                    self.in_zp))
+        idx = np.arange(m * kdim, dtype=np.int64).reshape(m, kdim)
+        if bias is not None:
+            idx = np.concatenate([idx, np.full((m, 1), one)], axis=1)
+        w_rows = product_rows(ctx, shifted(ctx, inputs[1], self.w_zp), bias, n)
+        acc = matmul(ctx, take(xs, idx), w_rows)
+        return [ctx.gadget("requantize").assign(ctx.layouter, acc, self.mult, self.shift,
+                                                 zero_point=self.out_zp, lo=self.lo,
+                                                 hi=self.hi, single_rounding=True)]
 
 
 @hookimpl

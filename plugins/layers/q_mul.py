@@ -4,11 +4,20 @@ params = [zp1, zp2, zp_out, multiplier, shift, act_lo, act_hi]; two broadcastabl
 inputs. Semantics (TFLite's reference kernel, :func:`zkml_core.convert.tflite_quant.mul_int8`):
 
     out = clamp(zp_out + MBQM((x1 - zp1) (x2 - zp2), multiplier, shift), act_lo, act_hi)
+
+Circuit: ``sub_pairs`` for the zero points (when nonzero), ``mul_pairs`` (broadcasting),
+then the ``requantize`` gadget.
 """
 
 from __future__ import annotations
 
-from zkml_plugins.layers._qcommon import QLayer, binary_quant, check_binary, check_multiplier
+from zkml_plugins.layers._qcommon import (
+    QLayer,
+    binary_quant,
+    check_binary,
+    check_multiplier,
+    shifted,
+)
 
 from zkml_core.convert.tflite_quant import mul_int8, mul_multiplier
 from zkml_core.errors import ModelError
@@ -39,6 +48,16 @@ class QMul(QLayer):
     def forward_int(self, inputs, ctx):
         x1, x2 = broadcast(self.name, inputs[0], inputs[1])
         return [mul_int8(x1, x2, self.zps, self.mult, self.lo, self.hi)]
+
+    def gadgets(self, ctx):
+        return ["requantize", "mul_pairs"] + (["sub_pairs"] if any(self.zps[:2]) else [])
+
+    def synthesize(self, inputs, ctx):
+        d1, d2 = (shifted(ctx, x, zp) for x, zp in zip(inputs, self.zps[:2], strict=True))
+        prod = ctx.gadget("mul_pairs").assign(ctx.layouter, d1, d2)
+        return [ctx.gadget("requantize").assign(ctx.layouter, prod, *self.mult,
+                                                 zero_point=self.zps[2], lo=self.lo,
+                                                 hi=self.hi)]
 
 
 @hookimpl

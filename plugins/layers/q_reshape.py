@@ -35,6 +35,9 @@ class QReshape(QLayer):
     def forward_int(self, inputs, ctx):
         return [inputs[0].reshape(self.shape)]
 
+    def synthesize(self, inputs, ctx):
+        return [inputs[0].reshape(*self.shape)]  # the same cells: no constraints
+
 
 @hookimpl
 def zkml_register_layers():

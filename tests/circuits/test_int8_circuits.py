@@ -1,0 +1,130 @@
+"""int8 TFLite models as circuits: the int8 layer plugins (QConv2D, QFullyConnected,
+QAddSub, QMul, QAveragePool2D, QMaxPool2D, QReshape) through the requantize,
+rounded_average, max, Freivalds / dot product and pairwise gadgets.
+
+Random small int8 CNNs (tests/convert/random_int8_models.py) and the bundled int8 demo
+are converted, the MockProver accepts their circuits, and the public outputs equal
+TFLite's reference interpreter (BUILTIN_REF kernels) bit for bit; a changed public
+output (with its cell) and a changed Freivalds product are rejected. The gadgets'
+forged-witness tests are tests/gadgets/test_requantize.py and test_rounded_average.py.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from builtin_layer_model import LAYERS, AnyLayerCircuit, changed_public_output_fails
+from gadget_circuit import add_to_cell
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from layer_model import F, forge_output, mock, output_rows
+
+from zkml_core.convert.converter import ConvertOptions, convert
+from zkml_core.convert.inputs import scale_inputs
+from zkml_core.convert.tflite_reader import parse_tflite
+from zkml_core.model import Tensor, load_model
+from zkml_core.plonk.layouter import Cells
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "demo"
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(f"int8_{name}",
+                                                  ROOT / "tests" / "convert" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+refs = _load("tflite_refs")
+random_int8 = _load("random_int8_models")
+
+
+def public_outputs(circuit, inst):
+    return np.array([v if v <= F.p // 2 else v - F.p
+                     for v in (inst[0][r] for r in output_rows(circuit, inst))])
+
+
+def circuit_of(model, inputs, tamper=None):
+    return AnyLayerCircuit(model, inputs, tamper=tamper)
+
+
+def check_model(data, xq, *, forge=False):
+    """Convert (k 10: 9-bit limbs, 10 columns), MockProver, outputs vs the interpreter."""
+    (want,) = refs.run_interpreter(data, xq)
+    model = convert(parse_tflite(data, "int8.tflite"), LAYERS, ConvertOptions(k=10, num_cols=10))
+    (idx,) = model.inp_idxes
+    inputs = [Tensor(idx=idx, shape=xq.shape, data=xq.astype(np.int64).ravel())]
+    circuit = circuit_of(model, inputs)
+    inst = circuit.instances(F)
+    assert mock(circuit, inst).verify() == [], model.layer_types()
+    np.testing.assert_array_equal(public_outputs(circuit, inst), want.reshape(-1))
+    if forge:
+        assert changed_public_output_fails(circuit)
+        # the output cell changed too: the layer's own constraints see it
+        assert forge_output(lambda tamper: circuit_of(model, inputs, tamper)) != []
+    return model
+
+
+SLOW = [HealthCheck.too_slow, HealthCheck.filter_too_much]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=SLOW)
+@given(random_int8.random_int8_cnn())
+def test_random_int8_model_circuit(case):
+    check_model(*case)
+
+
+@pytest.mark.parametrize("op", [*random_int8.OPS, "FULLY_CONNECTED"])
+@settings(max_examples=3, deadline=None, suppress_health_check=SLOW)
+@given(data=st.data())
+def test_each_int8_op_circuit(op, data):
+    """Models whose body is only ``op`` (FULLY_CONNECTED: any body, then the RESHAPE +
+    FULLY_CONNECTED head); a forged output is rejected."""
+    ops = random_int8.OPS if op == "FULLY_CONNECTED" else (op,)
+    case = data.draw(random_int8.random_int8_cnn(ops=ops, head=op == "FULLY_CONNECTED"))
+    model = check_model(*case, forge=True)
+    want = {"CONV_2D": "QConv2D", "DEPTHWISE_CONV_2D": "QConv2D", "AVERAGE_POOL_2D":
+            "QAveragePool2D", "MAX_POOL_2D": "QMaxPool2D", "ADD": "QAddSub", "SUB": "QAddSub",
+            "MUL": "QMul", "FULLY_CONNECTED": "QFullyConnected"}[op]
+    assert want in model.layer_types()
+
+
+def test_bundled_int8_demo(zkml_cli, tmp_path):
+    """`zkml convert` takes the int8 demo (defaults, and with range analysis, which picks
+    k 10); its circuit passes the MockProver with the interpreter's logits as public
+    outputs (argmax: the sample's label); a changed logit or Freivalds product fails."""
+    src = DEMO / "digits_cnn_int8.tflite"
+    out = tmp_path / "m.msgpack"
+    code, _, err = zkml_cli("convert", str(src), "-o", str(out))
+    assert code == 0, err
+    assert load_model(out).layer_types() == ["QAveragePool2D", "QConv2D"]
+    code, stdout, err = zkml_cli("convert", str(src), "-o", str(out), "--calibrate",
+                                 str(DEMO / "digit_calibration.npy"), "--check", "--json")
+    assert code == 0, err
+    summary = json.loads(stdout)
+    assert summary["k"] == 10 and summary["tflite_max_abs_error"] == [0.0]
+    model = load_model(out)
+    x = np.load(DEMO / "digit_input.npy")
+    inputs = scale_inputs(model, [x])
+    (want,) = refs.run_interpreter(src.read_bytes(), inputs[0].array().astype(np.int8))
+    circuit = circuit_of(model, inputs)
+    inst = circuit.instances(F)
+    assert mock(circuit, inst).verify() == []
+    logits = public_outputs(circuit, inst)
+    np.testing.assert_array_equal(logits, want.reshape(-1))
+    label = json.loads((DEMO / "digit_input.json").read_text())["label"]
+    assert int(np.argmax(logits)) == label
+    assert changed_public_output_fails(circuit)
+
+    def product(circ, asg):  # a product of the first convolution (Freivalds' check)
+        start = next(r.start for r in asg.regions if r.name == "freivalds_product")
+        column = circ.gadgets["freivalds"].columns[0]
+        add_to_cell(asg, Cells(np.array([asg.gid(column)]), np.array([start])), 1)
+
+    assert mock(circuit_of(model, inputs, product)).verify() != []
