@@ -5,8 +5,9 @@ rounded_average, max, Freivalds / dot product and pairwise gadgets.
 Random small int8 CNNs (tests/convert/random_int8_models.py) and the bundled int8 demo
 are converted, the MockProver accepts their circuits, and the public outputs equal
 TFLite's reference interpreter (BUILTIN_REF kernels) bit for bit; a changed public
-output (with its cell) and a changed Freivalds product are rejected. The gadgets'
-forged-witness tests are tests/gadgets/test_requantize.py and test_rounded_average.py.
+output (with its cell) and a changed Freivalds product are rejected. The demo's KZG proof
+verifies and binds its logits. The gadgets' forged-witness tests are
+tests/gadgets/test_requantize.py and test_rounded_average.py.
 """
 
 from __future__ import annotations
@@ -21,13 +22,15 @@ from builtin_layer_model import LAYERS, AnyLayerCircuit, changed_public_output_f
 from gadget_circuit import add_to_cell
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from layer_model import F, forge_output, mock, output_rows
+from layer_model import F, circuit_k, forge_output, mock, output_rows
 
 from zkml_core.convert.converter import ConvertOptions, convert
 from zkml_core.convert.inputs import scale_inputs
 from zkml_core.convert.tflite_reader import parse_tflite
 from zkml_core.model import Tensor, load_model
+from zkml_core.plonk import create_proof, keygen_pk, keygen_vk, verify_proof
 from zkml_core.plonk.layouter import Cells
+from zkml_core.plugins import Registry
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo"
@@ -128,3 +131,24 @@ def test_bundled_int8_demo(zkml_cli, tmp_path):
         add_to_cell(asg, Cells(np.array([asg.gid(column)]), np.array([start])), 1)
 
     assert mock(circuit_of(model, inputs, product)).verify() != []
+
+
+def test_int8_demo_kzg_proof():
+    """A real proof: the verifying key from a circuit without inputs (the gadgets' fixed
+    constants come from the layer params only), the proof verifies and binds the logits."""
+    src = DEMO / "digits_cnn_int8.tflite"
+    model = convert(parse_tflite(src.read_bytes(), "demo_int8.tflite"), LAYERS,
+                    ConvertOptions(k=10, num_cols=10))
+    inputs = scale_inputs(model, [np.load(DEMO / "digit_input.npy")])
+    backend = Registry().backends()["kzg"]()
+    circuit = AnyLayerCircuit(model, inputs, field=backend.scalar_field)
+    params = backend.setup(circuit_k(circuit))
+    keyed = AnyLayerCircuit(model, None, field=backend.scalar_field)
+    vk = keygen_vk(backend, params, keyed)
+    pk = keygen_pk(backend, params, keyed, vk)
+    inst = circuit.instances(backend.scalar_field)
+    proof = create_proof(backend, params, pk, circuit, inst)
+    assert verify_proof(backend, params, vk, proof, inst)
+    bad = [list(inst[0])]
+    bad[0][-1] = (bad[0][-1] + 1) % backend.scalar_field.p
+    assert not verify_proof(backend, params, vk, proof, bad)
