@@ -31,6 +31,12 @@ shape layers        re-indexing (Reshape, Transpose, Permute,    0
                     ResizeNearestNeighbor)
 ==================  ===========================================  ==============
 
+The int8 layers (``q_*.py``: QConv2D, QFullyConnected, QAddSub, QMul, QAveragePool2D,
+QMaxPool2D, QReshape; TFLite's ``"OP:int8"`` keys) keep TFLite's integer semantics
+instead: zero points, int32 sums, requantisation by a fixed-point multiplier and shift,
+clamp to the fused activation's int8 range; bit-exact against TFLite's reference kernels
+(tests/convert, tests/circuits/test_int8_circuits.py).
+
 Every layer has a circuit (``synthesize``) with exactly these semantics: the model
 circuit checks its values against ``forward_int``. Re-indexing layers and MaskNegInf
 gather cells (no rows, constant cells for padding and min_val); the others lay out

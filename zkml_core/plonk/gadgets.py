@@ -30,6 +30,10 @@ The built-in gadgets (``zkml_plugins.gadgets``) and their ``assign``; operands a
 ``bias_div_round_relu6`` ``(acc, bias)``: ``(div, relu6)`` with ``div =
                          round_half_up(acc / sf) + bias``
 ``max``                  ``(x)``: maximum along the last axis
+``requantize``           ``(acc, multiplier, shift, zero_point=, lo=, hi=, ...)``: TFLite's
+                         int8 requantisation of int32 accumulators (double or single
+                         rounding, clamped or raw), per-op constants in fixed columns
+``rounded_average``      ``(x, count, lo, hi)``: ``clamp(round_half_away(x / count))``
 ``relu`` ``exp`` ...     ``(x)``: table lookups (``logistic``, ``tanh``, ``pow``,
                          ``sqrt``, ``rsqrt``; ``exp`` at scale sf^2, as softmax uses)
 ``input_lookup``         no ``assign``: fills the range table
