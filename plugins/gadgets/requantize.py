@@ -49,8 +49,9 @@ and ``raw``, ``Q = clamp + raw``. On every op:
   = 0``: ``wc = min(n + t, cap)``; and ``out = zp + (1 - 2s) wc``;
 - raw rows (U = LP = 0, so wc = 0): ``out = (1 - 2s)(nc + d + t)``.
 
-Soundness. Every bounded quantity is an integer far below the field size, so the
-equations hold over the integers. Stage 2's right side ``D n + r2`` is >= 0, so
+Soundness. ``acc`` is an integer far below the field size (its cells are sums of
+products of range-checked or constant values); every other quantity is bounded by the
+lookups, so the equations hold over the integers. Stage 2's right side ``D n + r2`` is >= 0, so
 ``s = 1`` forces ``q1 <= 0`` and ``s = 0`` forces ``q1 >= 0`` (at ``q1 = 0`` either
 sign gives 0). Given acc, stage 1 with ``0 <= r1 < 2^31`` fixes ``q1`` (two solutions
 differ by a multiple of 2^31 in r1); for the single rounding a wrong sign is ruled out
@@ -59,7 +60,7 @@ negative one (< 0 with s = 0) unless both are 0. Stage 2 then fixes ``n``, ``r2`
 ``t`` (``r2lo < H`` exactly), and the clamp relations fix ``wc`` and ``out``:
 ``clamp(zp + q2, lo, hi) = zp + (1 - 2s) min(|q2|, cap)`` because ``lo <= zp <= hi``
 (required of every requantising layer). TFLite's only saturating case of the high
-multiply (both operands -2^31) cannot occur: M1 > 0.
+multiply (both operands -2^31) cannot occur: M >= 0.
 """
 
 from __future__ import annotations

@@ -160,11 +160,13 @@ def cmd_input(args: argparse.Namespace, registry: Registry) -> int:
 def add_convert(cli: CommandRegistry) -> None:
     defaults = ConvertOptions()
     p = cli.command(
-        "convert", help="convert a float TFLite model to a zkml msgpack model",
-        description="Convert a float32 .tflite model to zkml's msgpack model format.\n"
-                    "Each TFLite op is converted by the layer plugin that lists it; one "
-                    "error lists every op no installed plugin converts.\nWeights become "
-                    "round(x * scale_factor) (one scale factor for the whole model).")
+        "convert", help="convert a TFLite model (float or int8) to a zkml msgpack model",
+        description="Convert a float32 or int8-quantised .tflite model to zkml's msgpack model "
+                    "format.\nEach TFLite op is converted by the layer plugin that lists it "
+                    "(int8 ops as OP:int8); one error lists every op no installed plugin "
+                    "converts.\nFloat weights become round(x * scale_factor) (one scale "
+                    "factor for the whole model); int8 models keep TFLite's integers, "
+                    "zero points and requantisation multipliers.")
     p.add_argument("model", type=Path, help="the .tflite file")
     p.add_argument("-o", "--output", type=Path, help="model.msgpack to write")
     p.add_argument("--list-ops", action="store_true",
