@@ -6,7 +6,7 @@ a same-run reference the seconds of one MSM of 2^k random points (so the prove t
 read as "so many MSMs" on whatever machine runs it). Each model runs in a child process,
 so peak RSS is that model's own.
 
-    python benchmarks/models.py --json [--models mnist demo] [--backend kzg]
+    python benchmarks/models.py --json [--models mnist demo demo_int8] [--backend kzg]
 
 Targets (issue 5, 2-core machine): the MNIST fixture proves in <= 10 s with peak RSS
 <= 1.5 GB.
@@ -38,7 +38,8 @@ def _tflite_tensor(tflite: Path, x: np.ndarray, idx: int) -> np.ndarray:
                          experimental_op_resolver_type=OpResolverType.BUILTIN_REF,
                          experimental_preserve_all_tensors=True)
     interp.allocate_tensors()
-    interp.set_tensor(interp.get_input_details()[0]["index"], x.astype(np.float32))
+    detail = interp.get_input_details()[0]
+    interp.set_tensor(detail["index"], x.astype(detail["dtype"]))  # float32, or int8 codes
     interp.invoke()
     return interp.get_tensor(idx).astype(np.float64)
 
@@ -48,24 +49,28 @@ def _model_files(name: str, work: Path) -> tuple[Path, Path, Path]:
     if name == "mnist":
         d = FIXTURES / "zkml-mnist"
         return d / "model.msgpack", d / "inp.msgpack", d / "model.tflite"
-    if name == "demo":
+    if name in ("demo", "demo_int8"):
         from zkml_core.cli import main
 
-        tfl = ROOT / "demo" / "digits_cnn.tflite"
+        int8 = name == "demo_int8"
+        tfl = ROOT / "demo" / ("digits_cnn_int8.tflite" if int8 else "digits_cnn.tflite")
         model, inp = work / "demo.msgpack", work / "demo_inp.msgpack"
-        # as the README's main job: k 15, scale factor from the calibration samples
+        # as the README's main job: k 15, scale factor from the calibration samples; the
+        # int8 model keeps TFLite's integers: k by range analysis (10: int8 values)
         calib = str(ROOT / "demo" / "digit_calibration.npy")
-        for argv in (["convert", str(tfl), "-o", str(model), "--calibrate", calib, "--k", "15"],
+        k_flag = [] if int8 else ["--k", "15"]
+        for argv in (["convert", str(tfl), "-o", str(model), "--calibrate", calib, *k_flag],
                      ["input", "--model", str(model), "-o", str(inp),
                       str(ROOT / "demo" / "digit_input.npy")]):
             if main(argv) != 0:
                 raise SystemExit(f"zkml {' '.join(argv)} failed")
         return model, inp, tfl
-    raise SystemExit(f"unknown model {name!r} (mnist, demo)")
+    raise SystemExit(f"unknown model {name!r} (mnist, demo, demo_int8)")
 
 
 def run_one(name: str, backend_name: str) -> dict:
     from zkml_core.arith.compile_all import warmup
+    from zkml_core.convert.inputs import INPUT_QUANT_KEY
     from zkml_core.dev.mock import MockProver
     from zkml_core.model import load_input, load_model
     from zkml_core.model.circuit import ModelCircuit
@@ -108,15 +113,17 @@ def run_one(name: str, backend_name: str) -> dict:
     row["verified"] = bool(verify_proof(backend, params, vk, proof, inst))
     row["verify_s"] = T() - t
     row["proof_bytes"] = len(proof)
-    # the proved outputs against TFLite (float input = the quantised input / sf)
-    x = inputs[0].array().astype(np.float64) / model.global_sf
+    # the proved outputs against TFLite (float input = the quantised input / sf; an int8
+    # model's input and outputs are TFLite's own integer codes)
+    int8 = any(q[2] == "INT8" for q in model.extra.get(INPUT_QUANT_KEY, {}).values())
+    scale = 1 if int8 else model.global_sf
+    x = inputs[0].array().astype(np.float64) / scale
     (out_idx,) = model.out_idxes
     ref = _tflite_tensor(tflite, x, out_idx)
     n_out = ref.size
     tail = np.array(inst[0][-n_out:], dtype=object)
     signed = np.array([int(v) - F.p if int(v) > F.p // 2 else int(v) for v in tail])
-    row["max_abs_err_vs_tflite"] = float(np.abs(signed / model.global_sf
-                                                - ref.reshape(-1)).max())
+    row["max_abs_err_vs_tflite"] = float(np.abs(signed / scale - ref.reshape(-1)).max())
     # same-run reference: one MSM of 2^k points on the backend's curve
     C = backend.curve
     pts = C.batch_mul(F.random(1 << k)) if hasattr(C, "batch_mul") else None
@@ -136,7 +143,7 @@ def run_one(name: str, backend_name: str) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--models", nargs="+", default=["mnist", "demo"])
+    ap.add_argument("--models", nargs="+", default=["mnist", "demo", "demo_int8"])
     ap.add_argument("--backend", default="kzg")
     ap.add_argument("--json", action="store_true", help="one JSON object on stdout")
     ap.add_argument("--child", help=argparse.SUPPRESS)
