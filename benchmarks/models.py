@@ -6,7 +6,7 @@ a same-run reference the seconds of one MSM of 2^k random points (so the prove t
 read as "so many MSMs" on whatever machine runs it). Each model runs in a child process,
 so peak RSS is that model's own.
 
-    python benchmarks/models.py --json [--models mnist demo demo_int8] [--backend kzg]
+    python benchmarks/models.py --json [--models mnist demo demo_int8 int8_cnn] [--backend kzg]
 
 Targets (issue 5, 2-core machine): the MNIST fixture proves in <= 10 s with peak RSS
 <= 1.5 GB.
@@ -30,11 +30,11 @@ FIXTURES = ROOT.parent / "shared" / "fixtures"
 TARGETS = {"mnist": {"prove_s": 10.0, "peak_rss_mb": 1536}}
 
 
-def _tflite_tensor(tflite: Path, x: np.ndarray, idx: int) -> np.ndarray:
+def _tflite_tensor(tflite: bytes, x: np.ndarray, idx: int) -> np.ndarray:
     """TFLite tensor ``idx`` (zkml keeps TFLite's tensor indices) on input ``x``."""
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
-    interp = Interpreter(model_path=str(tflite),
+    interp = Interpreter(model_content=tflite,
                          experimental_op_resolver_type=OpResolverType.BUILTIN_REF,
                          experimental_preserve_all_tensors=True)
     interp.allocate_tensors()
@@ -42,6 +42,68 @@ def _tflite_tensor(tflite: Path, x: np.ndarray, idx: int) -> np.ndarray:
     interp.set_tensor(detail["index"], x.astype(detail["dtype"]))  # float32, or int8 codes
     interp.invoke()
     return interp.get_tensor(idx).astype(np.float64)
+
+
+def _int8_cnn(path: Path) -> np.ndarray:
+    """Write a test-built int8 CNN for 28 x 28 inputs (CONV_2D + RELU, MAX_POOL_2D,
+    DEPTHWISE_CONV_2D SAME + RELU6, residual ADD, CONV_2D stride 2, AVERAGE_POOL_2D,
+    RESHAPE, FULLY_CONNECTED) to ``path``; returns float calibration inputs in [0, 1]."""
+    from zkml_core.convert.tflite_writer import Quant, TFLiteWriter
+
+    rng = np.random.default_rng(2024)
+    w = TFLiteWriter()
+    q = Quant(float(np.float32(1 / 255)), -128)
+    cur = w.add_input("x", (1, 28, 28, 1), "int8", q)
+
+    def requant(q_in, w_scale, fan_in):
+        # typical accumulators (int8 std ~74 times weights std ~73) at ~40 output steps
+        s = float(q_in.scales()[0]) * w_scale * 5400 * np.sqrt(fan_in) / 40
+        return Quant(float(np.float32(s)), int(rng.integers(-20, 20)))
+
+    def conv(cur, q_in, shape_in, out_c, k, stride, padding, act, depthwise=False):
+        c = shape_in[3]
+        kshape = (1, k, k, c) if depthwise else (out_c, k, k, c)
+        scales = rng.uniform(0.003, 0.01, out_c).astype(np.float32)
+        kq = w.add_constant(f"k{len(w.tensors)}", rng.integers(-127, 128, kshape).astype(np.int8),
+                            "int8", Quant(scales.tolist(), [0] * out_c, axis=3 if depthwise else 0))
+        bias_q = Quant((float(q_in.scales()[0]) * scales.astype(np.float64)).tolist(),
+                       [0] * out_c)
+        bq = w.add_constant(f"b{len(w.tensors)}", rng.integers(-300, 300, out_c).astype(np.int32),
+                            "int32", bias_q)
+        h = -(-shape_in[1] // stride) if padding == "SAME" else (shape_in[1] - k) // stride + 1
+        q_out = requant(q_in, float(scales.mean()), k * k * (1 if depthwise else c))
+        y = w.add_tensor(f"t{len(w.tensors)}", (1, h, h, out_c), "int8", q_out)
+        extra = {"depth_multiplier": 1} if depthwise else {}
+        w.add_op("DEPTHWISE_CONV_2D" if depthwise else "CONV_2D", [cur, kq, bq], [y],
+                 padding=padding, stride_h=stride, stride_w=stride,
+                 fused_activation_function=act, **extra)
+        return y, q_out, (1, h, h, out_c)
+
+    cur, q, shape = conv(cur, q, (1, 28, 28, 1), 8, 3, 1, "VALID", "RELU")        # 26x26x8
+    pooled = w.add_tensor("pool", (1, 13, 13, 8), "int8", q)
+    w.add_op("MAX_POOL_2D", [cur], [pooled], filter_height=2, filter_width=2, stride_h=2,
+             stride_w=2)
+    dw, q_dw, _ = conv(pooled, q, (1, 13, 13, 8), 8, 3, 1, "SAME", "RELU6", depthwise=True)
+    q_sum = Quant(float(np.float32(2 * max(q.scales()[0], q_dw.scales()[0]))), -10)
+    res = w.add_tensor("res", (1, 13, 13, 8), "int8", q_sum)
+    w.add_op("ADD", [pooled, dw], [res])
+    cur, q, shape = conv(res, q_sum, (1, 13, 13, 8), 16, 3, 2, "VALID", "RELU")   # 6x6x16
+    avg = w.add_tensor("avg", (1, 3, 3, 16), "int8", q)
+    w.add_op("AVERAGE_POOL_2D", [cur], [avg], filter_height=2, filter_width=2, stride_h=2,
+             stride_w=2)
+    flat = w.add_tensor("flat", (1, 144), "int8", q)
+    w.add_op("RESHAPE", [avg, w.add_constant("shape", np.array([1, 144], np.int32))], [flat],
+             new_shape=[1, 144])
+    s_w = float(np.float32(0.005))
+    fq = w.add_constant("fc_w", rng.integers(-127, 128, (10, 144)).astype(np.int8), "int8",
+                        Quant(s_w, 0))
+    fb = w.add_constant("fc_b", rng.integers(-300, 300, 10).astype(np.int32), "int32",
+                        Quant(float(np.float32(q.scales()[0]) * np.float32(s_w)), 0))
+    logits = w.add_tensor("logits", (1, 10), "int8", requant(q, s_w, 144))
+    w.add_op("FULLY_CONNECTED", [flat, fq, fb], [logits])
+    w.mark_output(logits)
+    w.save(path)
+    return rng.uniform(0, 1, (4, 1, 28, 28, 1)).astype(np.float32)
 
 
 def _model_files(name: str, work: Path) -> tuple[Path, Path, Path]:
@@ -65,7 +127,20 @@ def _model_files(name: str, work: Path) -> tuple[Path, Path, Path]:
             if main(argv) != 0:
                 raise SystemExit(f"zkml {' '.join(argv)} failed")
         return model, inp, tfl
-    raise SystemExit(f"unknown model {name!r} (mnist, demo, demo_int8)")
+    if name == "int8_cnn":
+        from zkml_core.cli import main
+
+        tfl, model, inp = work / "int8_cnn.tflite", work / "int8.msgpack", work / "int8_inp.msgpack"
+        calib = _int8_cnn(tfl)
+        np.save(work / "calib.npy", calib.reshape(-1, 28, 28, 1))
+        np.save(work / "x.npy", calib[0])
+        for argv in (["convert", str(tfl), "-o", str(model), "--calibrate",
+                      str(work / "calib.npy")],
+                     ["input", "--model", str(model), "-o", str(inp), str(work / "x.npy")]):
+            if main(argv) != 0:
+                raise SystemExit(f"zkml {' '.join(argv)} failed")
+        return model, inp, tfl
+    raise SystemExit(f"unknown model {name!r} (mnist, demo, demo_int8, int8_cnn)")
 
 
 def run_one(name: str, backend_name: str) -> dict:
@@ -88,6 +163,7 @@ def run_one(name: str, backend_name: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         model_path, inp_path, tflite = _model_files(name, Path(tmp))
         model, inputs = load_model(model_path), load_input(inp_path)
+        tflite_bytes = tflite.read_bytes()  # the temporary directory goes away
     row = {"model": name, "backend": backend_name, "warmup_s": warmup_s}
     t = T()
     c = ModelCircuit(model, reg.layers(), reg.gadgets(), inputs=inputs, field=F)
@@ -119,7 +195,7 @@ def run_one(name: str, backend_name: str) -> dict:
     scale = 1 if int8 else model.global_sf
     x = inputs[0].array().astype(np.float64) / scale
     (out_idx,) = model.out_idxes
-    ref = _tflite_tensor(tflite, x, out_idx)
+    ref = _tflite_tensor(tflite_bytes, x, out_idx)
     n_out = ref.size
     tail = np.array(inst[0][-n_out:], dtype=object)
     signed = np.array([int(v) - F.p if int(v) > F.p // 2 else int(v) for v in tail])
@@ -143,7 +219,7 @@ def run_one(name: str, backend_name: str) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--models", nargs="+", default=["mnist", "demo", "demo_int8"])
+    ap.add_argument("--models", nargs="+", default=["mnist", "demo", "demo_int8", "int8_cnn"])
     ap.add_argument("--backend", default="kzg")
     ap.add_argument("--json", action="store_true", help="one JSON object on stdout")
     ap.add_argument("--child", help=argparse.SUPPRESS)
