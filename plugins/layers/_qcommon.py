@@ -12,6 +12,8 @@ outputs, ``floor(total / 2)`` padding before), padded taps point at a fill index
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from zkml_plugins.layers._common import flat_join, freivalds_cheaper
@@ -48,15 +50,24 @@ def out_size(size: int, kernel: int, stride: int, padding: int) -> tuple[int, in
     return ((size - kernel) // stride + 1 if size >= kernel else 0), 0
 
 
-def window_index(shape, kh: int, kw: int, sh: int, sw: int, padding: int) -> np.ndarray:
-    """Flat positions into an [N, H, W, C] tensor of every window tap,
-    [N, OH, OW, C, KH, KW]; a padded tap holds ``prod(shape)`` (the fill position)."""
-    n, h, w, c = shape
+def check_windows(shape, kh: int, kw: int, sh: int, sw: int, padding: int
+                  ) -> tuple[int, int, int, int]:
+    """(OH, padding top, OW, padding left) of windows over an [N, H, W, C] tensor; a
+    ModelError when a VALID window does not fit."""
+    _, h, w, _ = shape
     oh, top = out_size(h, kh, sh, padding)
     ow, left = out_size(w, kw, sw, padding)
     if oh < 1 or ow < 1:
         raise ModelError(f"a {kh}x{kw} window does not fit the {h}x{w} input with VALID "
                          "padding")
+    return oh, top, ow, left
+
+
+def window_index(shape, kh: int, kw: int, sh: int, sw: int, padding: int) -> np.ndarray:
+    """Flat positions into an [N, H, W, C] tensor of every window tap,
+    [N, OH, OW, C, KH, KW]; a padded tap holds ``prod(shape)`` (the fill position)."""
+    n, h, w, c = shape
+    oh, top, ow, left = check_windows(shape, kh, kw, sh, sw, padding)
     ph = max((oh - 1) * sh + kh, top + h)
     pw = max((ow - 1) * sw + kw, left + w)
     fill = n * h * w * c
@@ -120,8 +131,15 @@ class QPoolLayer(QLayer):
         check_clamp(self.lo, self.hi)
         if len(spec.inp_idxes) != 1 or len(spec.inp_shapes[0]) != 4:
             raise ModelError("needs one 4-D input [N,H,W,C]")
-        self.windows = window_index(tuple(spec.inp_shapes[0]), self.fh, self.fw, self.sh,
-                                    self.sw, self.padding)
+        check_windows(tuple(spec.inp_shapes[0]), self.fh, self.fw, self.sh, self.sw,
+                      self.padding)
+
+    @functools.cached_property
+    def windows(self) -> np.ndarray:
+        """The window taps, [N, OH, OW, C, fh, fw] (built when first needed: they are as
+        large as the im2col matrix)."""
+        return window_index(tuple(self.spec.inp_shapes[0]), self.fh, self.fw, self.sh,
+                            self.sw, self.padding)
 
     @classmethod
     def from_tflite(cls, op, ctx):

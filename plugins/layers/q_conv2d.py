@@ -20,6 +20,8 @@ Padded taps read a constant 0 cell.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from zkml_plugins.layers._qcommon import (
     SAME,
@@ -27,6 +29,7 @@ from zkml_plugins.layers._qcommon import (
     QLayer,
     check_clamp,
     check_multiplier,
+    check_windows,
     check_zero_point,
     matmul,
     matmul_gadget,
@@ -100,8 +103,15 @@ class QConv2D(QLayer):
             raise ModelError(f"bias shape {list(spec.inp_shapes[2])} must be "
                              f"[{self.out_channels}]")
         self.kernel = (w_shape[1], w_shape[2])
-        # the window geometry (also checks that a VALID window fits)
-        self.windows = window_index(x_shape, *self.kernel, self.sh, self.sw, self.padding)
+        oh, _, ow, _ = check_windows(x_shape, *self.kernel, self.sh, self.sw, self.padding)
+        self.out_hw = (oh, ow)
+
+    @functools.cached_property
+    def windows(self) -> np.ndarray:
+        """The window taps, [N, OH, OW, C, KH, KW] (built when first needed: they are as
+        large as the im2col matrix)."""
+        return window_index(tuple(self.spec.inp_shapes[0]), *self.kernel, self.sh, self.sw,
+                            self.padding)
 
     @classmethod
     def from_tflite(cls, op, ctx):
@@ -149,7 +159,7 @@ class QConv2D(QLayer):
 
     def _dims(self) -> tuple[int, int, int]:
         """(M, K, N) of the regular convolution as a product (bias included in K)."""
-        n, oh, ow = self.windows.shape[:3]
+        n, (oh, ow) = self.spec.inp_shapes[0][0], self.out_hw
         kdim = int(np.prod(self.spec.inp_shapes[1][1:])) + (len(self.spec.inp_idxes) == 3)
         return n * oh * ow, kdim, self.out_channels
 

@@ -18,7 +18,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from builtin_layer_model import LAYERS, AnyLayerCircuit, changed_public_output_fails
+from builtin_layer_model import (
+    LAYERS,
+    AnyLayerCircuit,
+    changed_public_output_fails,
+    gadgets_laid_out,
+)
 from gadget_circuit import add_to_cell
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -65,8 +70,11 @@ def check_model(data, xq, *, forge=False):
     inputs = [Tensor(idx=idx, shape=xq.shape, data=xq.astype(np.int64).ravel())]
     circuit = circuit_of(model, inputs)
     inst = circuit.instances(F)
-    assert mock(circuit, inst).verify() == [], model.layer_types()
+    prover = mock(circuit, inst)
+    assert prover.verify() == [], model.layer_types()
     np.testing.assert_array_equal(public_outputs(circuit, inst), want.reshape(-1))
+    # every gadget the layers list lays out a region (the circuit refuses unlisted ones)
+    assert set(circuit.gadget_names()) - {"input_lookup"} <= gadgets_laid_out(prover.asg)
     if forge:
         assert changed_public_output_fails(circuit)
         # the output cell changed too: the layer's own constraints see it
