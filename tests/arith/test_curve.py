@@ -267,3 +267,38 @@ def test_msm_bucket_copies(C):
     acc = reference_msm(C, pts, sc)
     for window in (None, 6, 8):
         assert C.to_ints(C.msm(pts, sc, window=window)) == [acc]
+
+
+@pytest.mark.parametrize("C", CURVES, ids=lambda C: C.name)
+def test_batch_affine_flush_paths(C):
+    """A batch of affine additions into distinct buckets, by the one-lane pass and (on
+    CPUs with AVX-512 IFMA) the eight-lane pass, against the reference additions."""
+    from zkml_core.arith import msm_kernels as M
+    from zkml_core.arith.simd_ops import GROUP_WORDS, VEC_WORDS
+
+    rng, ref = np.random.default_rng(61), ref_of(C)
+    nb = 300
+    P, ONE, inv_bits = C._P, C._ONE, C.base_field._inv_bits
+    for cnt in (100, 37):
+        pts = random_points(C, nb + cnt, rng)
+        buckets = np.zeros((nb + 1, 8), dtype=np.uint64)
+        buckets[:nb] = pts[:nb].reshape(nb, 8)
+        bxy = np.zeros((cnt + 8, 12), dtype=np.uint64)
+        bxy[:cnt, :8] = pts[nb:].reshape(cnt, 8)
+        bk = np.zeros(cnt + 8, dtype=np.int64)
+        bk[:cnt] = rng.permutation(nb)[:cnt]
+        expect = C.to_ints(pts[:nb])
+        for j, k in enumerate(bk[:cnt]):
+            expect[k] = ref.add(expect[k], C.to_ints(pts[nb + j:nb + j + 1])[0])
+        inb = np.ones(nb + 1, dtype=np.bool_)
+        one_lane = buckets.copy()
+        M._flush(one_lane, inb, bk, bxy.copy(), cnt, np.empty((cnt, 4), np.uint64), P, ONE,
+                 inv_bits)
+        assert C.to_ints(one_lane[:nb].reshape(nb, 2, 4)) == expect
+        assert not inb[bk[:cnt]].any()
+        if M.simd_available():
+            eight = buckets.copy()
+            st = np.empty(((cnt + 7) // 8, GROUP_WORDS), dtype=np.uint64)
+            M._flush_simd(eight, inb, bk, bxy.copy(), cnt, st, np.empty(VEC_WORDS, np.uint64),
+                          nb, P, ONE, inv_bits)
+            assert C.to_ints(eight[:nb].reshape(nb, 2, 4)) == expect

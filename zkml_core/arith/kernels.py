@@ -14,14 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from zkml_core.arith.llvm_ops import (
-    mod_add,
-    mod_sub,
-    mont_mul,
-    mont_mul8,
-    mont_mul8_b1,
-    vector_rows,
-)
+from zkml_core.arith.llvm_ops import mod_add, mod_sub, mont_mul
+from zkml_core.arith.simd_ops import mont_mul8, mont_mul8_b1, vector_rows
 
 U64 = np.uint64
 ZERO = U64(0)

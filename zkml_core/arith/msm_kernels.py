@@ -12,7 +12,9 @@ Buckets are kept in affine form and additions are batched: a batch gathers up to
 (Montgomery's trick), so an addition costs about 6 multiplications instead of the 11
 of a Jacobian mixed addition. A point whose bucket is already in the current batch
 waits for the next round. Equal x coordinates (doubling or P + (-P)) are handled at
-once outside the batch. Buckets are then summed (sum_k k·B_k) in Jacobian form.
+once outside the batch. Where the CPU has AVX-512 IFMA a batch runs eight additions at
+a time (:func:`_flush_simd`, one running product per lane; ~40 instead of ~110 ns an
+addition here). Buckets are then summed (sum_k k·B_k) in Jacobian form.
 A window with few buckets for its points (a scalar's top window, small digits) keeps
 up to ``COPIES_UPTO`` buckets in all by giving each bucket copies, so batches still
 fill; windows with fewer than 256 buckets even so take Jacobian mixed additions.
@@ -38,6 +40,13 @@ from zkml_core.arith.ec_kernels import (
     row,
 )
 from zkml_core.arith.llvm_ops import fa, fm, fs, mul_wide
+from zkml_core.arith.simd_ops import (
+    GROUP_WORDS,
+    VEC_WORDS,
+    affine_add8_bwd,
+    affine_add8_fwd,
+    simd_lanes,
+)
 
 U64 = np.uint64
 BATCH = 1024
@@ -294,6 +303,81 @@ def _flush(Bk, inb, bk, bxy, cnt, pref, P, ONE, inv_bits):
 
 
 @njit(cache=True)
+def _to52(x):
+    """Four 64-bit limbs as five 52-bit ones."""
+    m = U64((1 << 52) - 1)
+    return (x[0] & m, ((x[0] >> U64(52)) | (x[1] << U64(12))) & m,
+            ((x[1] >> U64(40)) | (x[2] << U64(24))) & m,
+            ((x[2] >> U64(28)) | (x[3] << U64(36))) & m, x[3] >> U64(16))
+
+
+@njit(cache=True)
+def _lane(acc, lane):
+    """Lane ``lane`` of a five-limb vector in 52-bit radix, as four 64-bit limbs."""
+    v0, v1, v2, v3, v4 = acc[lane], acc[8 + lane], acc[16 + lane], acc[24 + lane], acc[32 + lane]
+    return (v0 | (v1 << U64(52)), (v1 >> U64(12)) | (v2 << U64(40)),
+            (v2 >> U64(24)) | (v3 << U64(28)), (v3 >> U64(36)) | (v4 << U64(16)))
+
+
+@njit(cache=True)
+def _set_lane(acc, lane, x):
+    v = _to52(x)
+    for k in range(5):
+        acc[8 * k + lane] = v[k]
+
+
+@njit(cache=True)
+def _flush_simd(Bk, inb, bk, bxy, cnt, st, acc, spare, P, ONE, inv_bits):
+    """:func:`_flush` eight entries at a time (AVX-512 IFMA, see simd_ops).
+
+    The batch is padded to whole groups with entries adding (1, 0) to the spare bucket
+    row (zeroed first), whose denominators are 1.
+    """
+    ngrp = (cnt + 7) // 8
+    for j in range(cnt, 8 * ngrp):
+        bk[j] = spare
+        bxy[j, 0], bxy[j, 1], bxy[j, 2], bxy[j, 3] = ONE
+        for k in range(4, 8):
+            bxy[j, k] = 0
+    for k in range(8):
+        Bk[spare, k] = 0
+    for lane in range(8):
+        _set_lane(acc, lane, ONE)
+    p0, p1, p2, p3, inv = P
+    for g in range(ngrp):
+        affine_add8_fwd(Bk, bk, bxy, st, acc, g, p0, p1, p2, p3, inv)
+    # the eight lanes' products -> their inverses (Montgomery's trick, one inversion)
+    pre = np.empty((9, 4), dtype=np.uint64)
+    pre[0, 0], pre[0, 1], pre[0, 2], pre[0, 3] = ONE
+    for lane in range(8):
+        pre[lane + 1, 0], pre[lane + 1, 1], pre[lane + 1, 2], pre[lane + 1, 3] = fm(
+            row(pre, lane), _lane(acc, lane), P)
+    t = _finv(row(pre, 8), P, ONE, inv_bits)
+    for lane in range(7, -1, -1):
+        x = _lane(acc, lane)
+        _set_lane(acc, lane, fm(t, row(pre, lane), P))
+        t = fm(t, x, P)
+    for g in range(ngrp - 1, -1, -1):
+        affine_add8_bwd(Bk, bk, bxy, st, acc, g, p0, p1, p2, p3, inv)
+    for j in range(cnt):
+        inb[bk[j]] = False
+
+
+@njit(cache=True)
+def simd_available():
+    """Whether :func:`_flush_simd` runs here (AVX-512 IFMA on the compiling CPU)."""
+    return simd_lanes() > 0
+
+
+@njit(cache=True)
+def _flush_any(Bk, inb, bk, bxy, cnt, pref, st, acc, spare, P, ONE, inv_bits):
+    if simd_lanes() and cnt >= 32:
+        _flush_simd(Bk, inb, bk, bxy, cnt, st, acc, spare, P, ONE, inv_bits)
+    else:
+        _flush(Bk, inb, bk, bxy, cnt, pref, P, ONE, inv_bits)
+
+
+@njit(cache=True)
 def _affine_double(x, y, P, ONE, inv_bits):
     # lambda = 3x^2 / 2y; y != 0 because these groups have odd order
     xx = fm(x, x, P)
@@ -354,12 +438,15 @@ def _window_sum(A, D, w, P, ONE, inv_bits, out, slot):
     smask = S - 1
     # a batch of a quarter of the buckets: about 1 in 8 points waits a round
     batch = min(BATCH, nv // 4)
-    Bk = np.zeros((nv, 8), dtype=np.uint64)  # affine buckets x ‖ y
+    Bk = np.zeros((nv + 1, 8), dtype=np.uint64)  # affine buckets x ‖ y, a spare row
     full = np.zeros(nv, dtype=np.bool_)
     inb = np.zeros(nv, dtype=np.bool_)
-    bk = np.empty(batch, dtype=np.int64)
-    bxy = np.empty((batch, 12), dtype=np.uint64)
+    lanes = simd_lanes()  # 8 with AVX-512 IFMA (a compile-time constant), else 0
+    bk = np.empty(batch + 8, dtype=np.int64)  # room to pad a batch to whole groups
+    bxy = np.empty((batch + 8, 12), dtype=np.uint64)
     pref = np.empty((batch, 4), dtype=np.uint64)
+    st = np.empty(((batch + 7) // 8 if lanes else 0, GROUP_WORDS), dtype=np.uint64)
+    acc = np.empty(VEC_WORDS, dtype=np.uint64)
     wait = np.empty(n, dtype=np.int64)
     while ntodo > 0:
         nwait = 0
@@ -393,10 +480,10 @@ def _window_sum(A, D, w, P, ONE, inv_bits, out, slot):
             inb[k] = True
             cnt += 1
             if cnt == batch:
-                _flush(Bk, inb, bk, bxy, cnt, pref, P, ONE, inv_bits)
+                _flush_any(Bk, inb, bk, bxy, cnt, pref, st, acc, nv, P, ONE, inv_bits)
                 cnt = 0
         if cnt:
-            _flush(Bk, inb, bk, bxy, cnt, pref, P, ONE, inv_bits)
+            _flush_any(Bk, inb, bk, bxy, cnt, pref, st, acc, nv, P, ONE, inv_bits)
         done = ntodo - nwait
         todo, wait = wait, todo
         ntodo = nwait
