@@ -73,6 +73,21 @@ def test_other_statement_verifies_too(backend_params, keys):
     assert not verify_proof(backend, params, keys[0], pr, FeatureCircuit().instances())
 
 
+def test_progress_reports_every_stage_in_order(backend_params, keys):
+    """The prover announces each stage before it runs, with the stages behind it, and
+    ends at done == total; the proof made while reporting verifies."""
+    backend, params = backend_params
+    seen = []
+    c = FeatureCircuit()
+    pr = create_proof(backend, params, keys[1], c, c.instances(),
+                      progress=lambda stage, done, total: seen.append((stage, done, total)))
+    assert verify_proof(backend, params, keys[0], pr, c.instances())
+    total = seen[0][2]
+    assert [d for _, d, _ in seen] == list(range(total + 1))
+    assert {t for _, _, t in seen} == {total} and seen[-1][0] == "done"
+    assert [s for s, _, _ in seen[-3:]] == ["quotient", "openings", "done"]
+
+
 def test_wrong_instance_fails(backend_params, keys, proof):
     backend, params = backend_params
     assert not verify_proof(backend, params, keys[0], proof, [[fibonacci(FIB_LEN)[-1] * 3 + 1]])

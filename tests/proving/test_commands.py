@@ -239,3 +239,8 @@ def test_steps_time_and_show_only_when_asked(capsys):
     err = capsys.readouterr().err
     assert "prove ... 0." in err and err.rstrip().endswith("s") and err.endswith("\n")
     assert set(shown.timings) == {"prove"}
+    with shown("prove"):  # a step with stages shows a bar
+        shown.report("quotient", 3, 6)
+        time.sleep(0.6)
+    err = capsys.readouterr().err
+    assert "prove [##########..........] 3/6 quotient 0." in err

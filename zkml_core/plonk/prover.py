@@ -9,6 +9,7 @@ basis (``_lag``, ``_coef``, ``_ext``; see :mod:`zkml_core.plonk.domain`).
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -76,12 +77,15 @@ class _Prover:
 
 
 def create_proof(backend: Any, params: Any, pk: ProvingKey, circuit: Any, instances: list[Any], *,
-                 check: bool = True, debug: bool = False) -> bytes:
+                 check: bool = True, debug: bool = False,
+                 progress: Callable[[str, int, int], None] | None = None) -> bytes:
     """Prove that ``circuit``'s witness satisfies the circuit with these public ``instances``
     (one list of ints per instance column). Returns the proof bytes (with a version header).
 
     ``debug`` first runs the MockProver and raises its report on a bad witness; ``check``
     (on by default, cheap) refuses when the quotient shows a violated constraint.
+    ``progress(stage, done, total)`` is called as each stage starts (``done`` stages
+    behind it), and once more with ``done == total`` at the end.
     """
     vk = pk.vk
     F, dom, cs = backend.scalar_field, vk.domain, vk.cs
@@ -96,6 +100,13 @@ def create_proof(backend: Any, params: Any, pk: ProvingKey, circuit: Any, instan
 
         MockProver(circuit, inst, k=k, field=F).assert_satisfied()
 
+    stages = [f"advice phase {p + 1}" for p in range(cs.num_phases)] + [
+        "lookup multiplicities", "permutation", "lookup sums", "quotient", "openings"]
+    report = progress or (lambda stage, done, total: None)
+
+    def stage(name: str) -> None:
+        report(name, stages.index(name), len(stages))
+
     pr = _Prover(backend, params, pk)
     tr = pr.transcript
     tr.common_bytes(vk.digest)
@@ -106,6 +117,7 @@ def create_proof(backend: Any, params: Any, pk: ProvingKey, circuit: Any, instan
         lag[("fixed", i)] = v
     challenges: dict[int, int] = {}
     for phase in range(cs.num_phases):
+        stage(f"advice phase {phase + 1}")
         asg = synthesize(circuit, cs, config, F, k, "witness", phase=phase, challenges=challenges, instances=inst)
         if phase == 0:
             for col in cs.instance:
@@ -125,6 +137,7 @@ def create_proof(backend: Any, params: Any, pk: ProvingKey, circuit: Any, instan
     ch = {"theta": tr.squeeze_challenge()}
     ctx_lag = ArrayContext(F, lag.__getitem__, 1, challenges)
     keys = committed_keys(cs)
+    stage("lookup multiplicities")
     m_lag = lookup_prover.multiplicity_columns(F, cs, ctx_lag, u, n)
     for key, m in zip(keys["m"], m_lag, strict=True):
         pr.commit_lag(key, m)
@@ -132,11 +145,13 @@ def create_proof(backend: Any, params: Any, pk: ProvingKey, circuit: Any, instan
     ch["beta"] = tr.squeeze_challenge()
     ch["gamma"] = tr.squeeze_challenge()
 
+    stage("permutation")
     zs = permutation_prover.grand_products(
         F, cs, [lag[c.key] for c in cs.equality], pk.sigma_lag, dom.omega_powers, ch["beta"], ch["gamma"], u
     )
     for key, z in zip(keys["z"], zs, strict=True):
         pr.commit_lag(key, z)
+    stage("lookup sums")
     helpers, sums = lookup_prover.helpers_and_sums(F, cs, ctx_lag, m_lag, ch["theta"], ch["beta_lookup"], u, n)
     lookup_polys = [p for hs, phi in zip(helpers, sums, strict=True) for p in hs + [phi]]
     for key, v in zip(keys["lookup"], lookup_polys, strict=True):
@@ -145,6 +160,7 @@ def create_proof(backend: Any, params: Any, pk: ProvingKey, circuit: Any, instan
     ch["y"] = tr.squeeze_challenge()
 
     # ---- quotient on the extended coset ----
+    stage("quotient")
     ext_cache: dict[tuple, np.ndarray] = {}
 
     def ext(key: tuple) -> np.ndarray:
@@ -172,6 +188,7 @@ def create_proof(backend: Any, params: Any, pk: ProvingKey, circuit: Any, instan
     x = tr.squeeze_challenge()
 
     # ---- evaluations and openings ----
+    stage("openings")
     openings: list[Evaluated] = []
     zero = F.zeros(1)
     for key, rot in opening_plan(cs):
@@ -195,4 +212,5 @@ def create_proof(backend: Any, params: Any, pk: ProvingKey, circuit: Any, instan
     openings.append(Evaluated(Committed(None, h_coef, h_blind, None), x, poly.evaluate(F, h_coef, x)))
     queries = [ProverQuery(point=o.point, coeffs=o.poly.coef, blind=o.poly.blind, eval=o.value) for o in openings]
     backend.open(params, tr, queries)
+    report("done", len(stages), len(stages))
     return PROOF_MAGIC + struct.pack("<H", PROOF_VERSION) + tr.proof_bytes()

@@ -39,28 +39,39 @@ MAX_SEARCH_COLS = 256
 
 class Steps:
     """Times named steps (``timings``, seconds); with ``show`` a line on stderr counts
-    the seconds of the running step (for terminals: logs stay clean)."""
+    the seconds of the running step (for terminals: logs stay clean). A step made of
+    stages (the prover's rounds) passes :meth:`report` on, and the line becomes a bar."""
+
+    BAR = 20
 
     def __init__(self, show: bool = False) -> None:
         self.show = show
         self.timings: dict[str, float] = {}
+        self._stage = ""
 
     @classmethod
     def for_terminal(cls) -> Steps:
         return cls(show=sys.stderr.isatty())
 
     def _line(self, text: str, end: str = "") -> None:
-        print(f"\r{text:<60}", end=end, file=sys.stderr, flush=True)
+        print(f"\r{text:<72}", end=end, file=sys.stderr, flush=True)
+
+    def report(self, stage: str, done: int, total: int) -> None:
+        """The running step's progress: ``done`` of ``total`` stages, ``stage`` next."""
+        filled = self.BAR * done // max(total, 1)
+        self._stage = f"[{'#' * filled}{'.' * (self.BAR - filled)}] {done}/{total} {stage}"
 
     @contextmanager
     def __call__(self, name: str) -> Iterator[None]:
         start = time.perf_counter()
         stop = threading.Event()
         ticker = None
+        self._stage = ""
         if self.show:
             def tick() -> None:
                 while not stop.wait(0.25):
-                    self._line(f"{name} ... {time.perf_counter() - start:.1f} s")
+                    stage = f" {self._stage}" if self._stage else " ..."
+                    self._line(f"{name}{stage} {time.perf_counter() - start:.1f} s")
 
             self._line(f"{name} ...")
             ticker = threading.Thread(target=tick, daemon=True)
@@ -71,6 +82,7 @@ class Steps:
             stop.set()
             if ticker is not None:
                 ticker.join()
+            self._stage = ""
             seconds = time.perf_counter() - start
             self.timings[name] = round(self.timings.get(name, 0.0) + seconds, 4)
             if self.show:
@@ -438,7 +450,7 @@ def prove(model_path: Path, input_path: Path, out_dir: Path, registry: Any, opts
         vk = keygen_vk(backend, params, circuit)
         pk = keygen_pk(backend, params, circuit, vk)
     with steps("prove"):
-        proof = create_proof(backend, params, pk, circuit, inst)
+        proof = create_proof(backend, params, pk, circuit, inst, progress=steps.report)
     vk_bytes = vk.to_bytes()
     groups = instance_groups(circuit)
     public = {
