@@ -113,6 +113,25 @@ def test_membership_and_multiplicities_match_python_counts():
     assert got.tolist() == want
 
 
+def test_membership_is_exact_when_rows_share_a_first_limb():
+    """Rows equal in limb 0 but not later (the fast path's blind spot) are told apart;
+    raw limbs are enough here: the helpers compare limbs, not field values."""
+    rng = np.random.default_rng(2)
+    base = rng.integers(0, 2**63, size=(12, 4), dtype=np.uint64)
+    base[:, 0] = base[:, 0] % 3  # many rows share each first limb
+    table = [base[:8], base[[3, 1, 4, 1, 5, 0, 2, 6]]]
+    inputs = [[base[[0, 9, 3, 3, 7]], base[[3, 1, 1, 2, 6]]]]
+    rows = [(tuple(a), tuple(b)) for a, b in zip(table[0].tolist(), table[1].tolist(), strict=True)]
+    tuples = [(tuple(a), tuple(b)) for a, b in zip(inputs[0][0].tolist(), inputs[0][1].tolist(), strict=True)]
+    assert rows_in_set(inputs[0], table).tolist() == [t in rows for t in tuples]
+    want = [0] * len(rows)
+    for t in tuples:
+        if t in rows:
+            want[rows.index(t)] += 1
+    assert multiplicities(inputs, table).tolist() == want
+    assert sum(want) == 3 and 0 < rows_in_set(inputs[0], table).sum() < 5
+
+
 @pytest.mark.parametrize("n", [1, 5, 64, 65, 300])
 def test_prefix_scans_match_python(n):
     from zkml_core.plonk.scan import prefix_product, prefix_sum

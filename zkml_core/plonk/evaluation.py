@@ -22,18 +22,37 @@ def nonzero_rows(values: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.any(values != 0, axis=1))
 
 
-def _keys(columns: list[np.ndarray], n: int) -> np.ndarray:
-    """One row of ``4 * len(columns)`` limbs per position (constants broadcast)."""
-    return np.concatenate([np.broadcast_to(c, (n, 4)) for c in columns], axis=1)
+def _column_ids(col: np.ndarray) -> tuple[np.ndarray, int]:
+    """Dense ids of the rows of one ``(N, 4)`` field array (equal rows, equal ids).
+
+    Sorting the first limb alone is fast (np.unique over whole rows sorts a void dtype,
+    ~10x slower); rows that share a first limb but differ later (rare: Montgomery limbs
+    look random) send the column to the whole-row sort, so ids stay exact."""
+    u, inv = np.unique(col[:, 0], return_inverse=True)
+    inv = inv.reshape(-1)
+    first = np.empty(len(u), dtype=np.int64)
+    first[inv[::-1]] = np.arange(len(inv) - 1, -1, -1)
+    if not np.array_equal(col[first[inv]], col):
+        u, inv = np.unique(col, axis=0, return_inverse=True)
+        inv = inv.reshape(-1)
+    return inv.astype(np.int64), len(u)
 
 
 def _unique_ids(table: list[np.ndarray], inputs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, int]:
+    """Dense ids of the table's rows and the inputs' tuples, equal exactly when the
+    tuples are equal: returns (table ids, input ids, number of ids)."""
     t = table[0].shape[0]
     m = max(c.shape[0] for c in inputs)
-    both = np.concatenate([_keys(table, t), _keys(inputs, m)], axis=0)
-    _, inv = np.unique(both, axis=0, return_inverse=True)
-    inv = inv.reshape(-1)
-    return inv[:t], inv[t:], int(inv.max()) + 1
+    ids, count = None, 1
+    for tc, ic in zip(table, inputs, strict=True):
+        both = np.concatenate([np.broadcast_to(tc, (t, 4)), np.broadcast_to(ic, (m, 4))])
+        col_ids, col_count = _column_ids(both)
+        if ids is None:
+            ids, count = col_ids, col_count
+        else:  # pairs of ids -> dense ids again (count * col_count < 2^63: both <= 2^31)
+            u, inv = np.unique(ids * col_count + col_ids, return_inverse=True)
+            ids, count = inv.reshape(-1).astype(np.int64), len(u)
+    return ids[:t], ids[t:], count
 
 
 def rows_in_set(inputs: list[np.ndarray], table: list[np.ndarray]) -> np.ndarray:
