@@ -302,3 +302,32 @@ def test_batch_affine_flush_paths(C):
             M._flush_simd(eight, inb, bk, bxy.copy(), cnt, st, np.empty(VEC_WORDS, np.uint64),
                           nb, P, ONE, inv_bits)
             assert C.to_ints(eight[:nb].reshape(nb, 2, 4)) == expect
+
+
+@pytest.mark.parametrize("C", CURVES, ids=lambda C: C.name)
+def test_msm_with_recurring_scalars(C):
+    """Scalars recurring many times (their points are summed before Pippenger), groups
+    whose scalars share limb 0 only (must not be merged), points repeated and negated
+    inside a group (a group sum at infinity): all against the reference sum."""
+    rng = np.random.default_rng(67)
+    n = 200
+    pts = random_points(C, n, rng)
+    fr = C.scalar_field
+    few = fr.random(3, rng)
+    sc = few[rng.integers(0, 3, n)]
+    sc[:20] = fr.random(20, rng)
+    # 20 scalars equal to few[0] in limb 0 only
+    twin = fr.random(20, rng)
+    twin[:, 0] = few[0, 0]
+    sc[20:40] = twin
+    # a group whose points cancel: P, -P pairs under one scalar
+    sc[40:72] = fr.random(1, rng)
+    pts[56:72] = C.neg(pts[40:56])
+    assert C.to_ints(C.msm(pts, sc)) == [reference_msm(C, pts, sc)]
+    # the two clean groups of few and the cancelling group went; few[0]'s group stayed
+    merged_pts, merged_sc = C._merge_repeated(pts, sc)
+    cnt = [int((sc == few[i]).all(axis=1).sum()) for i in range(3)]
+    assert len(merged_pts) == n - cnt[1] - cnt[2] - 32 + 2 and len(merged_sc) == len(merged_pts)
+    # everything one scalar
+    same = np.repeat(few[:1], n, axis=0)
+    assert C.to_ints(C.msm(pts, same)) == [reference_msm(C, pts, same)]

@@ -197,6 +197,9 @@ class Curve:
         return (tuple(self.base_field.mont_limbs(beta)), self.scalar_field._p, G,
                 np.array([v < 0 for v in g]), AB)
 
+    #: how often a scalar must recur before its points are summed ahead of the MSM
+    REPEATS = 16
+
     def msm(self, points: np.ndarray, scalars: np.ndarray, window: int | None = None) -> np.ndarray:
         """``sum scalars[i]·points[i]`` as a ``(1, 2, 4)`` affine point (Pippenger).
 
@@ -211,6 +214,7 @@ class Curve:
         keep = points.reshape(-1, 8).any(axis=1) & scalars.any(axis=1)
         if not keep.all():
             points, scalars = points[keep], scalars[keep]
+        points, scalars = self._merge_repeated(points, scalars)
         n = points.shape[0]
         if n == 0:
             return self.empty(1)
@@ -226,6 +230,56 @@ class Curve:
         out = np.zeros((1, 3, 4), dtype=np.uint64)
         M.msm_kernel(pts2[:m], digits, c, self._P, self._ONE, self.base_field._inv_bits, out)
         return self._affine(out)
+
+    def _big_scalars(self, scalars: np.ndarray) -> np.ndarray:
+        """Which scalars exceed 64 bits with either sign (small ones cost Pippenger little)."""
+        fr = self.scalar_field
+        canon = fr._from_mont(np.ascontiguousarray(scalars))
+        neg = fr._from_mont(fr.neg(scalars))
+        return (canon[:, 1:] != 0).any(axis=1) & (neg[:, 1:] != 0).any(axis=1)
+
+    def _merge_repeated(self, points: np.ndarray, scalars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Points sharing a large scalar (above 64 bits with either sign) that recurs
+        ``REPEATS`` times or more are summed first, one addition each, leaving one point
+        per such scalar: s·P1 + s·P2 + ... = s·(P1 + P2 + ...). Commitments to Lagrange
+        columns meet this all the time (a grand product constant over unused rows, lookup
+        helpers of repeated inputs), and Pippenger would crowd those points into one
+        bucket per window. An evenly spaced sample of 512 scalars decides first whether
+        any large scalar recurs at all (one in a hundred or more is seen)."""
+        m = scalars.shape[0]
+        if m < 4 * self.REPEATS:
+            return points, scalars
+        sample = scalars[:: max(1, m // 512)]
+        vals, counts = np.unique(sample[:, 0], return_counts=True)
+        seen = np.isin(sample[:, 0], vals[counts >= 2])
+        if not seen.any() or not self._big_scalars(sample[seen]).any():
+            return points, scalars
+        _, inv, counts = np.unique(scalars[:, 0], return_inverse=True, return_counts=True)
+        inv = inv.reshape(-1)
+        rep_row = np.empty(len(counts), dtype=np.int64)  # a representative row per value
+        rep_row[inv[::-1]] = np.arange(m - 1, -1, -1)
+        big = counts >= self.REPEATS
+        big[big] = self._big_scalars(scalars[rep_row[big]])
+        if not big.any():
+            return points, scalars
+        ng = int(big.sum())
+        gmap = np.full(len(counts), -1, dtype=np.int64)
+        gmap[big] = np.arange(ng)
+        gid, first = gmap[inv], rep_row[big]
+        grouped = np.flatnonzero(gid >= 0)
+        # the groups were keyed on limb 0: a group whose scalars differ later is left alone
+        differs = (scalars[grouped] != scalars[first[gid[grouped]]]).any(axis=1)
+        if differs.any():
+            gid[np.isin(gid, gid[grouped[differs]])] = -1
+        jac = np.zeros((ng, 3, 4), dtype=np.uint64)
+        E.group_sums(points, gid, jac, self._P, self._ONE)
+        sums = self._affine(jac)
+        used = np.zeros(ng, dtype=np.bool_)
+        used[gid[gid >= 0]] = True
+        used &= sums.reshape(-1, 8).any(axis=1)  # a sum at infinity adds nothing
+        alone = gid < 0
+        return (np.concatenate([points[alone], sums[used]]),
+                np.concatenate([scalars[alone], scalars[first[used]]]))
 
     @lru_cache(maxsize=4)  # noqa: B019 (one table per curve object, kept for the process)
     def _fixed_table(self, c: int) -> np.ndarray:

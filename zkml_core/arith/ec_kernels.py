@@ -201,6 +201,21 @@ def add_affine_arr(A, B, out_jac, P, ONE):
 
 
 @njit(cache=True)
+def group_sums(A, gid, out_jac, P, ONE):
+    """out_jac[g] += A[i] for every i with gid[i] = g >= 0 (out_jac starts at infinity)."""
+    for i in range(A.shape[0]):
+        g = gid[i]
+        if g < 0:
+            continue
+        x, y = _aff(A, i)
+        if is_zero(x) and is_zero(y):
+            continue
+        X, Y, Z = _jget(out_jac, g)
+        X, Y, Z = jadd_mixed(X, Y, Z, x, y, ONE, P)
+        _put(out_jac, g, X, Y, Z)
+
+
+@njit(cache=True)
 def double_affine_arr(A, out_jac, P, ONE):
     for i in range(A.shape[0]):
         x1, y1 = _aff(A, i)
