@@ -152,3 +152,29 @@ def test_calibration_batch(zkml_cli, registry, tmp_path):
     assert summary["global_sf"] == 512 and summary["tflite_same_argmax"] == [True]
     # 32 images: logits up to ~40, integer run within 0.1 of TFLite at sf 512
     assert summary["tflite_max_abs_error"][0] < 0.1
+
+
+def test_quantised_model_without_calibration_takes_k_from_its_input_range(zkml_cli, tmp_path):
+    """An int8 model needs no --calibrate for k: its inputs' codes span a known range and
+    its layers saturate, so k is what the calibration images give; a float model without
+    --calibrate keeps the default k."""
+    from zkml_core.convert.options import ConvertOptions
+
+    demo = Path(__file__).resolve().parents[2] / "demo"
+    registry = Registry(autoload=True, blocked=())
+    ks = []
+    for extra in ([], ["--calibrate", str(demo / "digit_calibration.npy")]):
+        code, stdout, stderr = zkml_cli("convert", str(demo / "digits_cnn_int8.tflite"), "-o",
+                                        str(tmp_path / "q.msgpack"), *extra, "--json",
+                                        registry=registry)
+        assert code == 0, stderr
+        summary = json.loads(stdout)
+        assert summary["calibration"] == ("given" if extra else "input range")
+        assert summary["calibration_peak"] == 128  # int8 codes
+        ks.append(summary["k"])
+    assert ks[0] == ks[1] == 10
+    code, stdout, stderr = zkml_cli("convert", str(demo / "digits_cnn.tflite"), "-o",
+                                    str(tmp_path / "f.msgpack"), "--json", registry=registry)
+    assert code == 0, stderr
+    summary = json.loads(stdout)
+    assert summary["k"] == ConvertOptions().k and summary["calibration"] is None

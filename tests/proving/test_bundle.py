@@ -68,7 +68,8 @@ def test_prove_json_and_bundle_contents(registry, tiny, kzg_params, tmp_path):
     assert public["format"] == B.FORMAT and public["version"] == B.VERSION
     assert public["visibility"] == {"input": "public", "weights": "fixed", "output": "public"}
     assert public["model"] == {"file": "model.msgpack", "scale_factor": 4, "k": 8,
-                               "sha256": hashlib.sha256(tiny[0].read_bytes()).hexdigest()}
+                               "sha256": hashlib.sha256(tiny[0].read_bytes()).hexdigest(),
+                               "quantization": {}}
     assert public["vk_sha256"] == hashlib.sha256((out / B.VK).read_bytes()).hexdigest()
     # the instance column: the input then the output, as field elements mod p
     (inp,) = load_input(tiny[1])
@@ -206,6 +207,8 @@ def test_malformed_public_values_are_one_clear_error(registry, kzg_bundle, copy_
         "has no key 'groups'": lambda pub: pub.pop("groups"),
         "version 9": lambda pub: pub.__setitem__("version", 9),
         "contiguous": lambda pub: pub["groups"][1].__setitem__("offset", 15),
+        "integer zero point": lambda pub: pub["model"].__setitem__("quantization",
+                                                                   {"3": [0.5, "x"]}),
     }
     for expect, edit in edits.items():
         bad = copy_bundle(kzg_bundle)
@@ -345,3 +348,45 @@ def test_verify_with_model_remakes_its_key(registry, tiny, kzg_bundle, ipa_bundl
         assert code == 2 and "not the verifying key of" in one_error_line(err)
     code, _, err = run("verify", kzg_bundle, "--model", model, registry=registry)
     assert code == 1 and "needs --params" in one_error_line(err)
+
+
+def test_int8_bundle_decodes_with_the_tflite_quantisation(registry, tmp_path, copy_bundle):
+    """The int8 demo, converted, proved and verified through the CLI: the bundle's
+    decoded outputs are the interpreter's int8 logits dequantised with the output
+    tensor's scale and zero point as the interpreter reports them; the inputs likewise;
+    a public.json whose quantisation was changed is refused."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    demo = Path(__file__).resolve().parents[2] / "demo"
+    tfl = demo / "digits_cnn_int8.tflite"
+    model, inp, out = tmp_path / "m.msgpack", tmp_path / "i.msgpack", tmp_path / "b"
+    for argv in (("convert", tfl, "-o", model, "--calibrate", demo / "digit_calibration.npy"), ("input", "--model", model,
+                                                  demo / "digit_input.npy", "-o", inp),
+                 ("prove", model, inp, "--k", "auto", "--backend", "ipa", "--out", out)):
+        code, _, err = run(*argv, registry=registry)
+        assert code == 0, err
+    it = Interpreter(model_content=tfl.read_bytes(),
+                     experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
+    it.allocate_tensors()
+    (ind,), (outd,) = it.get_input_details(), it.get_output_details()
+    (s_in, z_in), (s_out, z_out) = ind["quantization"], outd["quantization"]
+    x = np.load(demo / "digit_input.npy")
+    xq = np.clip(np.round(x / s_in) + z_in, -128, 127).astype(np.int8)
+    it.set_tensor(ind["index"], xq)
+    it.invoke()
+    logits = it.get_tensor(outd["index"]).astype(np.int64)
+    public = json.loads((out / "public.json").read_text())
+    (o,) = public["outputs"]
+    assert o["values"] == logits.tolist()
+    np.testing.assert_allclose(o["scaled"], (logits - z_out) * s_out, rtol=1e-6)
+    (i,) = public["inputs"]
+    assert np.abs(np.array(i["scaled"]) - x).max() <= s_in / 2 + 1e-6
+    code, _, err = run("verify", out, "--model", model, registry=registry)
+    assert code == 0, err
+    bad = copy_bundle(out)
+    pub = json.loads((bad / "public.json").read_text())
+    q = pub["model"]["quantization"]
+    q[next(iter(q))][1] += 1
+    (bad / "public.json").write_text(json.dumps(pub))
+    code, _, err = run("verify", bad, registry=registry)
+    assert code != 0 and "decoded" in err

@@ -72,7 +72,11 @@ def _list_ops(graph, registry: Registry, as_json: bool) -> int:
 
 def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
     from zkml_core.convert.converter import convert
-    from zkml_core.convert.params import calibration_samples, choose_parameters
+    from zkml_core.convert.params import (
+        calibration_samples,
+        choose_parameters,
+        quantized_range_samples,
+    )
     from zkml_core.convert.tflite_reader import read_tflite
     from zkml_core.model import save_model
 
@@ -92,11 +96,16 @@ def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
     peak = None
     samples = (calibration_samples(graph, [_load_npy(p) for p in args.calibrate])
                if args.calibrate else [])
+    spanned = False
+    if not samples and args.k is None:
+        # a quantised model's values are bounded by its input codes' range: measure there
+        samples = quantized_range_samples(graph) or []
+        spanned = bool(samples)
     if samples:
         # flags given by the user win; the others come from range analysis
         show = _progress()
         choice = choose_parameters(graph, layers, samples, options,
-                                   auto_scale=args.scale_factor is None,
+                                   auto_scale=args.scale_factor is None and not spanned,
                                    auto_k=args.k is None, progress=show)
         if show is not None:
             print("\r" + " " * 100 + "\r", end="", file=sys.stderr, flush=True)
@@ -106,7 +115,7 @@ def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
     if args.check:
         from zkml_core.convert.check import combine, compare_with_tflite
 
-        if not samples:
+        if not args.calibrate:
             raise ModelError("--check compares on the --calibrate input: give one")
         comparison = combine([compare_with_tflite(args.model, graph, model, layers, sample)
                               for sample in samples])
@@ -120,6 +129,7 @@ def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
         "inp_idxes": list(model.inp_idxes), "out_idxes": list(model.out_idxes),
         "global_sf": model.global_sf, "k": model.k, "num_cols": model.num_cols,
         "calibration_peak": peak,
+        "calibration": "given" if args.calibrate else "input range" if spanned else None,
     }
     if comparison is not None:
         summary["tflite_max_abs_error"] = list(comparison.max_abs_error)
@@ -132,8 +142,9 @@ def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
               f"({', '.join(summary['layer_types'])}), {summary['weights']} weights, "
               f"scale factor {model.global_sf}, k {model.k}, {model.num_cols} columns")
         if peak is not None:
-            print(f"range analysis: largest |value| {peak} on {len(samples)} calibration "
-                  f"sample(s) "
+            where = (f"{len(samples)} samples spanning the quantised inputs' range (no "
+                     "--calibrate)" if spanned else f"{len(samples)} calibration sample(s)")
+            print(f"range analysis: largest |value| {peak} on {where} "
                   f"(k {model.k} holds up to {2 ** (model.k - 1) - 10})")
         if comparison is not None:
             for idx, err, top, same in zip(comparison.out_idxes, comparison.max_abs_error,
@@ -187,8 +198,9 @@ def add_convert(cli: CommandRegistry) -> None:
                    help=f"fixed-point scale factor (default {defaults.scale_factor}, or "
                         "the largest power of two that fits k with --calibrate)")
     p.add_argument("--k", type=int, default=None,
-                   help=f"log2 of the circuit rows (default {defaults.k}, or the smallest "
-                        "whose lookup range holds the values with --calibrate)")
+                   help=f"log2 of the circuit rows (default {defaults.k}; the smallest "
+                        "whose lookup range holds the values with --calibrate, or for a "
+                        "model with quantised inputs, on inputs spanning their range)")
     p.add_argument("--num-cols", type=int, default=defaults.num_cols,
                    help=f"advice columns (default {defaults.num_cols})")
     p.add_argument("--num-random", type=int, default=defaults.num_random,

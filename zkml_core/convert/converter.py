@@ -25,7 +25,8 @@ that key convert them; their constants (int8 weights, int32 biases) are stored a
 raw integers, and ``ctx.quantization(idx)`` gives scales and zero points
 (:mod:`zkml_core.convert.tflite_quant` has TFLite's requantisation arithmetic). The
 quantisation of quantised model inputs is kept in the model's ``extra``
-(``tflite_input_quantization``: "idx" -> [scale, zero_point, type]) for ``zkml input``.
+(``tflite_input_quantization``: "idx" -> [scale, zero_point, type]) for ``zkml input``,
+and that of quantised outputs (``tflite_output_quantization``) for decoding proved outputs.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from zkml_core.convert.inputs import INPUT_QUANT_KEY
+from zkml_core.convert.inputs import INPUT_QUANT_KEY, OUTPUT_QUANT_KEY
 from zkml_core.convert.options import ConvertOptions
 from zkml_core.convert.tflite_reader import (
     TFLiteGraph,
@@ -174,7 +175,8 @@ class ConvertContext:
 
     def _scaled(self, idx: int, values: np.ndarray) -> np.ndarray:
         """round(x * sf) as int64, refusing values zkml cannot hold."""
-        scaled = np.round(np.asarray(values, dtype=np.float64) * self.scale_factor)
+        with np.errstate(invalid="ignore", over="ignore"):  # inf / NaN are refused below
+            scaled = np.round(np.asarray(values, dtype=np.float64) * self.scale_factor)
         name = f"constant tensor {idx}"
         if idx < len(self.graph.tensors):
             name += f" ({self.graph.tensor(idx).name!r})"
@@ -343,11 +345,12 @@ def _model(graph: TFLiteGraph, ctx: ConvertContext, specs: list[LayerSpec],
     else:
         outputs = tuple(specs[-1].out_idxes)
     extra: dict[str, Any] = {"commit": options.commit}
-    quant = {i: graph.tensor(i).quantization for i in inputs if i < len(graph.tensors)}
-    if any(q is not None for q in quant.values()):
-        extra[INPUT_QUANT_KEY] = {
-            str(i): [float(q.scales[0]), int(q.zero_points[0]), graph.tensor(i).type]
-            for i, q in quant.items() if q is not None}
+    for key, idxes in ((INPUT_QUANT_KEY, inputs), (OUTPUT_QUANT_KEY, outputs)):
+        quant = {i: graph.tensor(i).quantization for i in idxes if i < len(graph.tensors)}
+        if any(q is not None for q in quant.values()):
+            extra[key] = {
+                str(i): [float(q.scales[0]), int(q.zero_points[0]), graph.tensor(i).type]
+                for i, q in quant.items() if q is not None}
     commit_before = commit_after = []
     if options.commit:
         commit_before = [[t.idx for t in tensors], list(inputs)]

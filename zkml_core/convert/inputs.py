@@ -20,9 +20,12 @@ def input_shapes(model: Model) -> dict[int, tuple[int, ...]]:
     return shapes
 
 
-#: the model-extra key the converter writes for quantised inputs (see converter.py)
+#: the model-extra keys the converter writes for quantised inputs and outputs
+#: ("idx" -> [scale, zero_point, type]; see converter.py)
 INPUT_QUANT_KEY = "tflite_input_quantization"
-_QRANGE = {"INT8": (-128, 127), "UINT8": (0, 255), "INT16": (-32768, 32767)}
+OUTPUT_QUANT_KEY = "tflite_output_quantization"
+#: the integer codes each quantised TFLite type holds
+QRANGE = {"INT8": (-128, 127), "UINT8": (0, 255), "INT16": (-32768, 32767)}
 
 
 def quantize_input(arr: np.ndarray, scale: float, zero_point: int, type_name: str
@@ -30,7 +33,7 @@ def quantize_input(arr: np.ndarray, scale: float, zero_point: int, type_name: st
     """TFLite's QUANTIZE: round(x / scale) (halves away from zero) + zero point, saturated."""
     q = np.asarray(arr, dtype=np.float32) / np.float32(scale)
     rounded = np.sign(q) * np.floor(np.abs(q) + np.float32(0.5))
-    lo, hi = _QRANGE[type_name]
+    lo, hi = QRANGE[type_name]
     return np.clip(rounded.astype(np.int64) + zero_point, lo, hi)
 
 

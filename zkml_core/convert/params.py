@@ -83,6 +83,37 @@ def calibration_samples(graph: TFLiteGraph, arrays: Sequence[np.ndarray]
     return [list(sample) for sample in zip(*per_input, strict=True)]
 
 
+def quantized_range_samples(graph: TFLiteGraph, random: int = 6, seed: int = 0
+                            ) -> list[list[np.ndarray]] | None:
+    """Calibration samples for a graph whose inputs are all quantised (int8, uint8,
+    int16), or None: each input at the two ends of its representable range, then
+    ``random`` uniform draws over it. Quantised layers saturate their outputs, so these
+    bound what any input can reach (a float part inside such a model is measured on
+    them too; ``--calibrate`` with real inputs stays the better choice there)."""
+    from zkml_core.convert.inputs import QRANGE
+
+    if not graph.inputs:
+        return None
+    spans = []
+    for idx in graph.inputs:
+        t = graph.tensor(idx)
+        q = t.quantization
+        if q is None or t.type not in QRANGE:
+            return None
+        lo, hi = QRANGE[t.type]
+        spans.append((t.shape, float(q.scales[0]), int(q.zero_points[0]), lo, hi))
+    rng = np.random.default_rng(seed)
+    samples = []
+    for n in range(2 + random):
+        sample = []
+        for shape, scale, zero, lo, hi in spans:
+            codes = (np.full(shape, lo if n == 0 else hi) if n < 2
+                     else rng.integers(lo, hi + 1, size=shape))
+            sample.append(((codes - zero) * scale).astype(np.float32))
+        samples.append(sample)
+    return samples
+
+
 @attrs.frozen
 class Choice:
     """The chosen parameters and the range measurement behind them."""

@@ -208,6 +208,13 @@ def parse_public(data: bytes, path: Path) -> dict[str, Any]:
     sf = c.get(model, "scale_factor", int, "model")
     if sf <= 0:
         raise c.fail("model.scale_factor", f"must be positive, got {sf}")
+    for idx, q in (model.get("quantization") or {}).items():
+        ok = (isinstance(q, list) and len(q) == 2 and isinstance(q[0], (int, float))
+              and not isinstance(q[0], bool) and q[0] > 0 and isinstance(q[1], int)
+              and not isinstance(q[1], bool) and idx.isdigit())
+        if not ok:
+            raise c.fail(f"model.quantization[{idx!r}]",
+                         "must be [scale > 0, integer zero point] under a tensor index")
     columns = c.get(obj, "instances", list, "public.json")
     ints: list[list[int]] = []
     for i, col in enumerate(columns):

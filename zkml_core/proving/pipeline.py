@@ -265,9 +265,13 @@ def signed(values: list[int], p: int) -> np.ndarray:
     return np.array([v - p if v > p // 2 else v for v in values], dtype=object)
 
 
-def decode_public(groups: list[dict], column: list[int], p: int, scale_factor: int) -> dict[str, list]:
+def decode_public(groups: list[dict], column: list[int], p: int, scale_factor: int,
+                  quantization: dict[str, list] | None = None) -> dict[str, list]:
     """The public input and output tensors in the instance values: ``{"inputs": [...],
-    "outputs": [...]}``, each ``{idx, shape, values (nested ints), scaled (values / sf)}``."""
+    "outputs": [...]}``, each ``{idx, shape, values (nested ints), scaled}`` where scaled
+    = (values - zero point) · scale: the tensor's TFLite quantisation when
+    ``quantization`` has its index (``"idx" -> [scale, zero_point]``), else 1 / sf."""
+    quantization = quantization or {}
     decoded: dict[str, list] = {name: [] for name in B.DECODED.values()}
     for g in groups:
         if g["visibility"] != "public" or g["group"] not in B.DECODED:
@@ -277,10 +281,23 @@ def decode_public(groups: list[dict], column: list[int], p: int, scale_factor: i
             size = int(np.prod(t["shape"]))
             vals = signed(column[at : at + size], p).reshape(t["shape"])
             at += size
+            scale, zero = quantization.get(str(t["idx"]), (1 / scale_factor, 0))
             decoded[B.DECODED[g["group"]]].append({
                 "idx": t["idx"], "shape": list(t["shape"]), "values": vals.tolist(),
-                "scaled": (vals / scale_factor).astype(float).tolist()})
+                "scaled": ((vals - zero) * scale).astype(float).tolist()})
     return decoded
+
+
+def quantization_of(model: Any) -> dict[str, list]:
+    """``"idx" -> [scale, zero_point]`` of the model's quantised inputs and outputs (as
+    the converter recorded them from the TFLite file)."""
+    from zkml_core.convert.inputs import INPUT_QUANT_KEY, OUTPUT_QUANT_KEY
+
+    out: dict[str, list] = {}
+    for key in (INPUT_QUANT_KEY, OUTPUT_QUANT_KEY):
+        for idx, (scale, zero, *_rest) in (model.extra.get(key) or {}).items():
+            out[str(idx)] = [float(scale), int(zero)]
+    return out
 
 
 # ---- commands' work ----------------------------------------------------------------------
@@ -461,11 +478,12 @@ def prove(model_path: Path, input_path: Path, out_dir: Path, registry: Any, opts
                   # a hash of hidden weights would let anyone test guesses of them
                   "sha256": sha256_file(model_path)
                   if circuit.visibility.weights in ("fixed", "public") else None,
-                  "scale_factor": model.global_sf, "k": model.k},
+                  "scale_factor": model.global_sf, "k": model.k,
+                  "quantization": quantization_of(model)},
         "vk_sha256": hashlib.sha256(vk_bytes).hexdigest(),
         "instances": [[str(v) for v in col] for col in inst],
         "groups": groups,
-        **decode_public(groups, inst[0], F.p, model.global_sf),
+        **decode_public(groups, inst[0], F.p, model.global_sf, quantization_of(model)),
     }
     files = {B.PROOF: proof, B.VK: vk_bytes,
              B.PARAMS: backend.verifier_params_to_bytes(backend.verifier_params(params)),
@@ -517,6 +535,10 @@ def check_model_vk(model_path: Path, public: dict, backend: Any, vk: Any, vk_byt
         raise VerificationError(f"{paths.public} says scale factor "
                                 f"{public['model']['scale_factor']}, {model_path} has "
                                 f"{model.global_sf}")
+    if quantization_of(model) != (public["model"].get("quantization") or {}):
+        raise VerificationError(f"{paths.public} decodes its tensors with quantisation "
+                                f"{public['model'].get('quantization')}, {model_path} has "
+                                f"{quantization_of(model)}")
     if backend.trusted_setup:
         if not paths.params_given:
             raise ZkmlError(f"--model with {backend.name} needs --params: the whole params "
@@ -567,7 +589,8 @@ def verify(paths: B.BundlePaths, registry: Any, steps: Steps,
             raise SerializationError(f"the verifier params are for k = {vparams.k}, the "
                                      f"verifying key for k = {vk.k}")
         proof = B.read_file(paths.proof)
-    decoded = decode_public(public["groups"], column, p, public["model"]["scale_factor"])
+    decoded = decode_public(public["groups"], column, p, public["model"]["scale_factor"],
+                            public["model"].get("quantization"))
     for name, tensors in decoded.items():
         if public[name] != tensors:
             raise VerificationError(f"{paths.public}: the decoded {name} do not match the "
