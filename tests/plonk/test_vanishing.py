@@ -97,3 +97,27 @@ def test_instance_evaluation_from_public_values():
     x = secrets.randbelow(F.p)
     coef = dom.lag_to_coef(F.from_ints(vals + [0] * (64 - len(vals))))
     assert dom.evaluate_lagrange_values([v % F.p for v in vals], x) == poly.evaluate(F, coef, x)
+
+
+@pytest.mark.parametrize("extra", [1, 2, 3])
+def test_coset_parts_are_the_extended_coset_interleaved(extra):
+    """Part j of the extended coset (what the prover evaluates constraints on) holds the
+    positions j, j + 2^e, ... of the whole coset; checked against direct evaluation of
+    the polynomial at those points (Python ints) and against the N-point coset NTT."""
+    dom = Domain(F, 5, extra)
+    p, n, E = F.p, dom.n, dom.parts
+    coeffs = [secrets.randbelow(p) for _ in range(n)]
+    coef = F.from_ints(coeffs)
+    ext = dom.coef_to_ext(coef)
+    wN = F.root_of_unity(dom.ext_k)
+    rows = dom.row_coefs(usable=n - 4)
+    whole = dom.row_polys_ext(n - 4)
+    for j in range(E):
+        part = dom.coef_to_part(coef, j)
+        assert np.array_equal(part, ext[j::E])
+        for i in (0, 1, n - 1):
+            pt = dom.shift * pow(wN, j + E * i, p) % p
+            assert F.to_ints(part[i : i + 1])[0] == sum(c * pow(pt, t, p) for t, c in enumerate(coeffs)) % p
+        got = dom.row_polys_part(j, rows)
+        for name in ("l0", "l_last", "l_active", "X"):
+            assert np.array_equal(got[name], whole[name][j::E]), name

@@ -8,6 +8,10 @@ Polynomials appear in three bases, and prover code names arrays by basis:
   number of quotient pieces, where constraints are evaluated; ``g`` is the field's
   multiplicative generator, so the coset misses ⟨ω⟩ and X^n − 1 never vanishes on it.
   One row of rotation is ``2^e`` positions there.
+- ``*_part``: the extended coset as 2^e parts of n points, part j = g·ω_N^j·⟨ω⟩ (the
+  positions j, j + 2^e, ... of ``*_ext``). One row of rotation is one position within a
+  part, so the prover evaluates constraints a part at a time and holds n values of each
+  polynomial instead of N.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ class Domain:
         self.omega_inv = pow(self.omega, -1, p)
         self.shift = field.generator % p
         self._omega_powers: np.ndarray | None = None
+        self._powers: dict[int, np.ndarray] = {}
 
     # ---- basis changes ---------------------------------------------------------------
     def lag_to_coef(self, values: np.ndarray) -> np.ndarray:
@@ -40,6 +45,43 @@ class Domain:
 
     def ext_to_coef(self, values: np.ndarray) -> np.ndarray:
         return poly.coset_intt(self.F, values, self.shift)
+
+    @property
+    def parts(self) -> int:
+        return 1 << self.extra
+
+    def _part_powers(self, j: int) -> np.ndarray:
+        """(g·ω_N^j)^t for t < n: a polynomial's coefficients times these, then an NTT of
+        size n, give its values on part j."""
+        if j not in self._powers:
+            s = self.shift * pow(self.F.root_of_unity(self.ext_k), j, self.F.p) % self.F.p
+            self._powers[j] = self.F.powers(s, self.n)
+        return self._powers[j]
+
+    def coef_to_part(self, coeffs: np.ndarray, j: int) -> np.ndarray:
+        """Values on part j of the extended coset of a polynomial of at most n coeffs."""
+        a = self.F.zeros(self.n)
+        a[: coeffs.shape[0]] = self.F.mul(coeffs, self._part_powers(j)[: coeffs.shape[0]])
+        return poly.ntt(self.F, a)
+
+    def row_polys_part(self, j: int, row_coef: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """l0, l_last, l_active (``row_coef``: their coefficients, :meth:`row_coefs`) and
+        the identity X on part j."""
+        out = {name: self.coef_to_part(c, j) for name, c in row_coef.items()}
+        out["X"] = self.F.mul(self.omega_powers, self._part_powers(j)[1:2])  # s_j·ω^i
+        return out
+
+    def row_coefs(self, usable: int) -> dict[str, np.ndarray]:
+        """Coefficients of l0 (1 on row 0), l_last (1 on row u) and l_active (1 on rows
+        0..u-1)."""
+        F, n = self.F, self.n
+        one = F.ones(1)[0]
+        l0, l_last, l_active = F.zeros(n), F.zeros(n), F.zeros(n)
+        l0[0] = one
+        l_last[usable] = one
+        l_active[:usable] = one
+        return {"l0": self.lag_to_coef(l0), "l_last": self.lag_to_coef(l_last),
+                "l_active": self.lag_to_coef(l_active)}
 
     def lag_to_ext(self, values: np.ndarray) -> np.ndarray:
         return self.coef_to_ext(self.lag_to_coef(values))

@@ -87,7 +87,9 @@ class VerifyingKey:
 
 
 class ProvingKey:
-    """The verifying key plus everything the prover precomputes from the fixed columns."""
+    """The verifying key plus everything the prover precomputes from the fixed columns:
+    their Lagrange values and coefficients (values on the extended coset are made a part
+    at a time while proving, see :mod:`zkml_core.plonk.domain`)."""
 
     def __init__(self, vk: VerifyingKey, fixed_lag: list[np.ndarray], sigma_lag: list[np.ndarray]) -> None:
         self.vk = vk
@@ -96,9 +98,4 @@ class ProvingKey:
         self.sigma_lag = sigma_lag
         self.fixed_coef = [dom.lag_to_coef(v) for v in fixed_lag]
         self.sigma_coef = [dom.lag_to_coef(v) for v in sigma_lag]
-        self.fixed_ext = [dom.coef_to_ext(c) for c in self.fixed_coef]
-        self.sigma_ext = [dom.coef_to_ext(c) for c in self.sigma_coef]
-        ext = dom.row_polys_ext(vk.cs.usable_rows(vk.k))
-        self.l0_ext, self.l_last_ext, self.l_active_ext, self.x_ext = (
-            ext["l0"], ext["l_last"], ext["l_active"], ext["X"]
-        )
+        self.row_coef = dom.row_coefs(vk.cs.usable_rows(vk.k))

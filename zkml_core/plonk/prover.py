@@ -159,30 +159,37 @@ def create_proof(backend: Any, params: Any, pk: ProvingKey, circuit: Any, instan
     pr.commit_coef(("random",), F.random(n))
     ch["y"] = tr.squeeze_challenge()
 
-    # ---- quotient on the extended coset ----
+    # ---- quotient on the extended coset, a part (n points) at a time ----
     stage("quotient")
-    ext_cache: dict[tuple, np.ndarray] = {}
+    coef_cache: dict[tuple, np.ndarray] = {}
 
-    def ext(key: tuple) -> np.ndarray:
+    def coef(key: tuple) -> np.ndarray:
         if key[0] == "fixed":
-            return pk.fixed_ext[key[1]]
+            return pk.fixed_coef[key[1]]
         if key[0] == "sigma":
-            return pk.sigma_ext[key[1]]
-        if key not in ext_cache:
-            coef = pr.polys[key].coef if key in pr.polys else dom.lag_to_coef(lag[key])
-            ext_cache[key] = dom.coef_to_ext(coef)
-        return ext_cache[key]
+            return pk.sigma_coef[key[1]]
+        if key in pr.polys:
+            return pr.polys[key].coef
+        if key not in coef_cache:  # instance columns are not committed
+            coef_cache[key] = dom.lag_to_coef(lag[key])
+        return coef_cache[key]
 
-    ctx_ext = ArrayContext(
-        F, ext, 1 << dom.extra, challenges,
-        l0=pk.l0_ext, l_last=pk.l_last_ext, l_active=pk.l_active_ext, X=pk.x_ext, delta=delta(F), p=F.p,
-    )
-    folded = fold(ctx_ext.alg, all_constraints(ctx_ext, cs, ch), ch["y"])
-    if folded.shape[0] == 1:
-        folded = np.ascontiguousarray(np.broadcast_to(folded, (dom.N, 4)))
-    pieces = vanishing_prover.quotient_pieces(F, dom, folded, cs.quotient_pieces(), check)
-    ext_cache.clear()  # the extended-domain arrays are the prover's largest memory
-    del ctx_ext, folded
+    folded_ext = np.empty((dom.N, 4), dtype=np.uint64)
+    for j in range(dom.parts):
+        part: dict[tuple, np.ndarray] = {}
+
+        def values(key: tuple, j: int = j, part: dict = part) -> np.ndarray:
+            if key not in part:
+                part[key] = dom.coef_to_part(coef(key), j)
+            return part[key]
+
+        ctx = ArrayContext(F, values, 1, challenges, delta=delta(F), p=F.p,
+                           **dom.row_polys_part(j, pk.row_coef))
+        folded = fold(ctx.alg, all_constraints(ctx, cs, ch), ch["y"])
+        folded_ext[j :: dom.parts] = np.broadcast_to(folded, (dom.n, 4))
+        del part, values, ctx, folded  # values' defaults hold the part's arrays
+    pieces = vanishing_prover.quotient_pieces(F, dom, folded_ext, cs.quotient_pieces(), check)
+    del folded_ext
     for i, piece in enumerate(pieces):
         pr.commit_coef(("hpiece", i), piece)
     x = tr.squeeze_challenge()
