@@ -87,21 +87,12 @@ class Domain:
         return self.coef_to_ext(self.lag_to_coef(values))
 
     def row_polys_ext(self, usable: int) -> dict[str, np.ndarray]:
-        """On the extended coset: l0 (1 on row 0), l_last (1 on row u), l_active (1 on rows
-        0..u-1) and the identity X."""
-        F, n = self.F, self.n
-        one = F.ones(1)[0]
-        l0, l_last, l_active = F.zeros(n), F.zeros(n), F.zeros(n)
-        l0[0] = one
-        l_last[usable] = one
-        l_active[:usable] = one
-        wN = F.root_of_unity(self.ext_k)
-        return {
-            "l0": self.lag_to_ext(l0),
-            "l_last": self.lag_to_ext(l_last),
-            "l_active": self.lag_to_ext(l_active),
-            "X": F.mul(F.powers(wN, self.N), F.from_ints([self.shift])),
-        }
+        """On the extended coset: l0, l_last, l_active (:meth:`row_coefs`) and the
+        identity X."""
+        out = {name: self.coef_to_ext(c) for name, c in self.row_coefs(usable).items()}
+        wN = self.F.root_of_unity(self.ext_k)
+        out["X"] = self.F.mul(self.F.powers(wN, self.N), self.F.from_ints([self.shift]))
+        return out
 
     def row_values_at(self, x: int, usable: int) -> dict[str, int]:
         """l0, l_last, l_active and X at the point x (the verifier's side)."""
