@@ -390,3 +390,54 @@ def test_int8_bundle_decodes_with_the_tflite_quantisation(registry, tmp_path, co
     (bad / "public.json").write_text(json.dumps(pub))
     code, _, err = run("verify", bad, registry=registry)
     assert code != 0 and "decoded" in err
+
+
+def test_open_hashed_groups(registry, tiny, kzg_params, tmp_path):
+    """zkml open: the bundle's hashed input, weights and output commitments open with the
+    revealed model, input and the kept blinding elements (the weights' one also equals
+    commit_native of the model file's raw tensors); other weights, another input or
+    other blinding elements do not open (exit 2); missing pieces are one clear error."""
+    from zkml_plugins.gadgets.commitment import commit_native
+
+    from zkml_core.arith.field import BN254_FR
+
+    blinds, out = tmp_path / "blinds.json", tmp_path / "b"
+    hashed = ["--input-visibility", "hashed", "--weights-visibility", "hashed",
+              "--output-visibility", "hashed"]
+    code, _, err = run("prove", *tiny, "--out", out, "--params", kzg_params, *hashed,
+                       "--blinds", blinds, registry=registry)
+    assert code == 0, err
+    model, inp = tiny
+    code, stdout, err = run("open", out, "--model", model, "--input", inp, "--blinds", blinds,
+                            "--json", registry=registry)
+    assert code == 0, err
+    result = json.loads(stdout)
+    assert [(g["group"], g["opens"]) for g in result["groups"]] == \
+        [("input", True), ("weights", True), ("output", True)]
+    m = load_model(model)
+    flat = np.concatenate([m.tensor_map()[i].array().reshape(-1) for i in (1, 2)])
+    kept = json.loads(blinds.read_text())["blinds"]
+    assert result["groups"][1]["commitment"] == str(
+        commit_native(BN254_FR, flat, int(kept["weights"]), k=m.k))
+
+    other_model, other_inp = write_model(tmp_path / "other", seed=2)
+    code, stdout, err = run("open", out, "--model", other_model, "--input", inp, "--blinds",
+                            blinds, registry=registry)
+    assert code == 2 and "weights: DOES NOT OPEN" in stdout and "input: opens" in stdout
+    assert "output: DOES NOT OPEN" in stdout
+    code, stdout, _ = run("open", out, "--model", model, "--input", other_inp, "--blinds",
+                          blinds, registry=registry)
+    assert code == 2 and "input: DOES NOT OPEN" in stdout and "weights: opens" in stdout
+    fresh = tmp_path / "fresh.json"
+    assert run("prove", *tiny, "--out", tmp_path / "c", "--params", kzg_params, *hashed,
+               "--blinds", fresh, registry=registry)[0] == 0
+    code, stdout, _ = run("open", out, "--model", model, "--input", inp, "--blinds", fresh,
+                          registry=registry)
+    assert code == 2 and stdout.count("DOES NOT OPEN") == 3
+
+    code, _, err = run("open", out, "--model", model, "--blinds", blinds, registry=registry)
+    assert code == 1 and "--input" in one_error_line(err)
+    plain = tmp_path / "plain"
+    assert run("prove", *tiny, "--out", plain, "--params", kzg_params, registry=registry)[0] == 0
+    code, _, err = run("open", plain, "--model", model, "--blinds", blinds, registry=registry)
+    assert code == 1 and "no hashed group" in one_error_line(err)

@@ -251,25 +251,30 @@ class ModelCircuit:
             return self.weight_idxes()
         return list(self.model.out_idxes)
 
+    def group_values(self, group: str) -> np.ndarray:
+        """A group's values flattened in instance order (the weights need no inputs)."""
+        values = self.execute() if group != "weights" else {}
+        tmap = self.model.tensor_map()
+        arrays = [values[i] if i in values else tmap[i].array()
+                  for i in self.group_tensors(group)]
+        return np.concatenate([a.reshape(-1) for a in arrays]) if arrays else \
+            np.zeros(0, np.int64)
+
+    def commitment(self, group: str, field: Any) -> int:
+        """The hiding Poseidon commitment of a group's values with its blinding element."""
+        gadget = self.gadget_classes["commitment"]()
+        return int(gadget.native(field, self.group_values(group), self.blind(group, field),
+                                 k=self.model.k))
+
     def instances(self, field: Any) -> list[list[int]]:
         """The instance column's values (field elements as ints) for this witness."""
-        values = self.execute()
-        tmap = self.model.tensor_map()
         column: list[int] = []
         for group in GROUPS:
             vis = getattr(self.visibility, group)
-            if vis not in ("public", "hashed"):
-                continue
-            arrays = [values[i] if i in values else tmap[i].array()
-                      for i in self.group_tensors(group)]
-            flat = np.concatenate([a.reshape(-1) for a in arrays]) if arrays else \
-                np.zeros(0, np.int64)
             if vis == "public":
-                column.extend(int(v) % field.p for v in flat.tolist())
-            else:
-                gadget = self.gadget_classes["commitment"]()
-                column.append(int(gadget.native(field, flat, self.blind(group, field),
-                                                k=self.model.k)))
+                column.extend(int(v) % field.p for v in self.group_values(group).tolist())
+            elif vis == "hashed":
+                column.append(self.commitment(group, field))
         return [column]
 
     # ---- circuit -----------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""``zkml inspect / mock / setup / prove / verify``.
+"""``zkml inspect / mock / setup / prove / verify / open``.
 
 Importing this module appends the commands to :data:`zkml_core.cli.CORE_COMMANDS`
 (``zkml_core.cli`` imports it). The work is in :mod:`zkml_core.proving.pipeline`; the
@@ -266,6 +266,11 @@ def add_prove(cli: CommandRegistry) -> None:
 
 # ---- verify ----------------------------------------------------------------------------
 
+def _add_bundle(p: argparse.ArgumentParser) -> None:
+    p.add_argument("bundle", type=Path, nargs="?", help="the bundle directory")
+    p.add_argument("--public", type=Path, help="the public values (default DIR/public.json)")
+
+
 def cmd_verify(args: argparse.Namespace, registry: Registry) -> int:
     from zkml_core.proving.bundle import BundlePaths
     from zkml_core.proving.pipeline import Steps, verify
@@ -292,10 +297,9 @@ def add_verify(cli: CommandRegistry) -> None:
                     "can come from other paths (--proof/--vk/--public).\nThe bundle's vk.bin "
                     "and params.bin come from the prover: a verifier who does not trust\nthem "
                     "passes the model owner's --vk and, for kzg, --params from a trusted setup.")
-    p.add_argument("bundle", type=Path, nargs="?", help="the bundle directory")
+    _add_bundle(p)
     p.add_argument("--proof", type=Path, help="the proof (default DIR/proof.bin)")
     p.add_argument("--vk", type=Path, help="the verifying key (default DIR/vk.bin)")
-    p.add_argument("--public", type=Path, help="the public values (default DIR/public.json)")
     p.add_argument("--params", type=Path,
                    help="verifier params or a whole params file (e.g. a trusted setup's) "
                         "instead of DIR/params.bin")
@@ -306,4 +310,46 @@ def add_verify(cli: CommandRegistry) -> None:
     p.set_defaults(func=cmd_verify)
 
 
-CORE_COMMANDS.extend([add_inspect, add_mock, add_setup, add_prove, add_verify])
+# ---- open ------------------------------------------------------------------------------
+
+def cmd_open(args: argparse.Namespace, registry: Registry) -> int:
+    from zkml_core.proving.bundle import BundlePaths
+    from zkml_core.proving.pipeline import open_commitments
+
+    public = BundlePaths.resolve(args.bundle).public if args.public is None else args.public
+    result = _run(lambda: open_commitments(public, args.model, args.blinds, registry,
+                                           input_path=args.input))
+    if args.json:
+        print(dumps(result))
+    else:
+        for g in result["groups"]:
+            print(f"{g['group']}: {'opens' if g['opens'] else 'DOES NOT OPEN'} "
+                  f"(commitment {g['commitment']})")
+    if not result["opens"]:
+        closed = [g["group"] for g in result["groups"] if not g["opens"]]
+        raise VerificationError(f"the {', '.join(closed)} commitment of {public} is not of "
+                                "these values with these blinding elements")
+    return 0
+
+
+def add_open(cli: CommandRegistry) -> None:
+    p = cli.command(
+        "open", help="check that a bundle's hashed commitments hold given values",
+        description="Open the hashed groups of a proof bundle: recompute each Poseidon "
+                    "commitment from the revealed\nvalues (MODEL's weights; --input's input "
+                    "and the outputs MODEL computes on it) and the\nblinding elements "
+                    "`zkml prove --blinds FILE` kept, and compare with the bundle's "
+                    "instance\nvalues. Exit 0 when every commitment opens, 2 when one does "
+                    "not. The proof is not checked\nhere: run `zkml verify` for that.")
+    _add_bundle(p)
+    p.add_argument("--model", type=Path, required=True,
+                   help="the model file with the weights to reveal")
+    p.add_argument("--input", type=Path, default=None,
+                   help="the input file the proof was made on (for hashed inputs or outputs)")
+    p.add_argument("--blinds", type=Path, required=True,
+                   help="the blinding file written by `zkml prove --blinds`")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=cmd_open)
+
+
+CORE_COMMANDS.extend([add_inspect, add_mock, add_setup, add_prove, add_verify, add_open])

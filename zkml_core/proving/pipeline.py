@@ -612,3 +612,43 @@ def verify(paths: B.BundlePaths, registry: Any, steps: Steps,
             "inputs": public["inputs"], "outputs": public["outputs"],
             "timings": dict(steps.timings)}
 
+
+
+def open_commitments(public_path: Path, model_path: Path, blinds_path: Path, registry: Any,
+                     input_path: Path | None = None) -> dict[str, Any]:
+    """Open the hashed groups of a bundle: recompute each commitment from the revealed
+    values (the model's weights; the input file's input and the outputs the model computes
+    on it) and the blinding elements kept by ``zkml prove --blinds``, and compare it with
+    the bundle's instance value. ``opens`` per group; the proof itself is not checked."""
+    from zkml_core.model import load_input, load_model
+    from zkml_core.model.circuit import ModelCircuit, Visibility
+
+    public = B.parse_public(B.read_file(public_path), public_path)
+    hashed = [g for g in public["groups"] if g["visibility"] == "hashed"]
+    if not hashed:
+        raise ZkmlError(f"{public_path} has no hashed group (visibility "
+                        f"{public['visibility']}): there is no commitment to open")
+    needs_input = [g["group"] for g in hashed if g["group"] != "weights"]
+    if needs_input and input_path is None:
+        raise ZkmlError(f"opening the {' and '.join(needs_input)} commitment needs the input "
+                        "file the proof was made on (--input)")
+    backend = get_backend(registry, public["backend"])
+    F = backend.scalar_field
+    blinds = read_blinds(blinds_path, F)
+    missing = [g["group"] for g in hashed if g["group"] not in blinds]
+    if missing:
+        raise ZkmlError(f"{blinds_path} has no blinding element for the {', '.join(missing)} "
+                        "group: only the blinding file written when proving opens it")
+    model = load_model(model_path)
+    circuit = ModelCircuit(model, registry.layers(), registry.gadgets(),
+                           inputs=None if input_path is None else load_input(input_path),
+                           visibility=Visibility(**public["visibility"]),
+                           num_cols=int(public["num_cols"]), field=F, blinds=blinds)
+    column = public["instance_ints"][0]
+    groups = []
+    for g in hashed:
+        want = column[g["offset"]]
+        groups.append({"group": g["group"], "commitment": str(want),
+                       "opens": circuit.commitment(g["group"], F) == want})
+    return {"opens": all(g["opens"] for g in groups), "backend": backend.name,
+            "groups": groups}
