@@ -263,3 +263,68 @@ def test_two_limb_remainder_widths():
     assert v["d_0"] >= 128 and v["out"] == HI
     assert forged(acc, M0, -15, {"a_2": 1, "d_0": -128}) == lookup("r2 width")
     assert forged(acc, M0, -15, {"a_1": 2**4, "d_0": -1}) == lookup("r2 width")
+
+
+# ---- boundaries: the first forbidden value of every range --------------------------------
+
+def first_acc(pred, start=1):
+    """The first accumulator >= start whose q1 = floor((acc M0 + 2^30) / 2^31) (Python
+    ints) satisfies ``pred``."""
+    acc = start
+    while not pred((acc * M0 + 2**30) >> 31):
+        acc += 1
+    return acc
+
+
+def test_stage2_remainder_exactly_the_divisor():
+    """|q1| = 64 n exactly (r2 = 0): n - 1 with r2 = D = 64, written without the rounding
+    bit (r2lo = 64: the output drops by one) or with it (r2lo = H = 32, the width check's
+    first forbidden value; n - 1 + t keeps the output): only the r2 width check sees
+    either."""
+    acc = np.array([first_acc(lambda q: q > 64 and q % 64 == 0)])
+    (v,) = honest(acc, M0, S0)
+    assert v["t"] == 0 and v["a_0"] == 0 and v["nc"] >= 1
+    assert forged(acc, M0, S0, {"nc": -1, "a_0": 64, "wc": -1, "out": -1}) == lookup(
+        "r2 width")
+    assert forged(acc, M0, S0, {"nc": -1, "t": 1, "a_0": 32}) == lookup("r2 width")
+    # r2lo = H - 1 = 31 passes the width check: the same change breaks stage 1 only
+    assert forged(acc, M0, S0, {"nc": -1, "t": 1, "a_0": 31}) == gate("stage 1")
+
+
+def test_stage1_remainder_exactly_2_31():
+    """acc 1, M 2^30: acc M + 2^30 = 2^31 exactly, q1 = 1 (r1 = 0), which rounds to 1 at
+    right = 1 (t = 1). q1 = 0 with r1 = 2^31 (the top limb's first forbidden value 2^9)
+    would give the output zp: only the top limb's width check sees it."""
+    acc = np.array([1])
+    (v,) = honest(acc, 2**30, -1)
+    assert v["t"] == 1 and v["out"] == ZP + 1 and all(v[f"r1_{i}"] == 0 for i in range(3))
+    got = forged(acc, 2**30, -1, {"t": -1, "r1_2": 2**TOP, "wc": -1, "out": -1})
+    assert got == lookup(f"r1 top limb < 2^{TOP}")
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_output_outside_int8(sign):
+    """The full int8 clamp (zp 0): a saturated op gives 127 / -128; 128 / -129 (wc one
+    above the room cap on its side) is rejected."""
+    acc = np.array([sign * 2**22])
+    kw = dict(zero_point=0, lo=-128, hi=127)
+    (v,) = honest(acc, M0, S0, **kw)
+    assert v["out"] == (127 if sign > 0 else -128) and v["nc"] == 256
+    got = forged(acc, M0, S0, {"wc": 1, "out": sign}, **kw)
+    assert got == gate("min") | lookup("wc <= cap")
+
+
+def test_per_channel_multipliers_follow_the_last_axis():
+    """acc [2, 3] with three channels' (multiplier, shift): each op is requantised with its
+    own channel's pair (an element-wise Python-int reference, no broadcasting)."""
+    acc = np.array([[5003, -4000, 777], [-5003, 4000, 2**20]])
+    mult = np.array([2**30 + 12345, 2**31 - 7, 2**30])
+    shift = np.array([-6, -12, -3])
+    circ = circuit(acc, mult, shift, k=10, zero_point=ZP, lo=LO, hi=HI)
+    assert circ.failures() == []
+    for (i, j), a in np.ndenumerate(acc):
+        q1 = (int(a) * int(mult[j]) + 2**30) >> 31
+        right = -int(shift[j])
+        q2 = (abs(q1) + (1 << (right - 1))) >> right
+        want = min(max(ZP + (q2 if q1 >= 0 else -q2), LO), HI)
+        assert circ.out.values[i, j] == want, (i, j)

@@ -109,3 +109,25 @@ def test_changed_cells():
     assert forged(x, 6, {"g": 1}) == gate("division", "clamp")
     assert forged(x, 6, {"s": 2}) >= gate("s boolean")
     assert "copy" in {k for k, _ in forged(x, 6, {"x": 6, "g": 1, "out": 1})}
+
+
+def test_forged_remainder_boundaries():
+    # 36 / 6: g 6, r 0. g 5 with r = 6 = count: as t 1, u 3 = HC (same output 6) or t 0,
+    # u 6 (output 5): the remainder bound rejects both
+    x = np.array([36])
+    assert forged(x, 6, {"g": -1, "t": 1, "u": 3}) == lookup("remainder bound")
+    assert forged(x, 6, {"g": -1, "u": 6, "out": -1}) == lookup("remainder bound")
+    # 39 / 6: r 3 = HC, t 1 (rounds up to 7); t 0 with u = 3 = HC (rounds down to 6)
+    assert forged(np.array([39]), 6, {"t": -1, "u": 3, "out": -1}) == lookup("remainder bound")
+    # odd count 5, 13 = 2 5 + 3: r 3 = HC, t 1, u 0; t 0 needs u 3 = HC
+    assert forged(np.array([13]), 5, {"t": -1, "u": 3, "out": -1}) == lookup("remainder bound")
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_forged_output_outside_int8(sign):
+    """The full int8 clamp: an average of +-300 gives 127 / -128; 128 / -129 is rejected."""
+    x = np.array([sign * 300])
+    moved = {"out": sign, "ep": -1} if sign > 0 else {"out": sign, "en": -1}
+    bound = lookup("out <= hi") if sign > 0 else lookup("out >= lo")
+    at = gate("at hi") if sign > 0 else gate("at lo")
+    assert forged(x, 1, moved) == bound | at
