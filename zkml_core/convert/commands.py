@@ -89,7 +89,8 @@ def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
     options = ConvertOptions(
         scale_factor=defaults.scale_factor if args.scale_factor is None else args.scale_factor,
         k=defaults.k if args.k is None else args.k,
-        num_cols=args.num_cols, num_random=args.num_random,
+        num_cols=defaults.num_cols if args.num_cols is None else args.num_cols,
+        num_random=args.num_random,
         use_selectors=not args.no_selectors, commit=args.commit,
         start_layer=args.start_layer, end_layer=args.end_layer)
     layers = registry.layers()
@@ -111,6 +112,10 @@ def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
             print("\r" + " " * 100 + "\r", end="", file=sys.stderr, flush=True)
         options, peak = choice.options, choice.peak
     model = convert(graph, layers, options)
+    from zkml_core.proving.pipeline import fit_model_layout
+
+    model, layout = fit_model_layout(model, registry, fix_k=args.k is not None,
+                                     fix_cols=args.num_cols is not None)
     comparison = None
     if args.check:
         from zkml_core.convert.check import combine, compare_with_tflite
@@ -128,6 +133,7 @@ def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
         "layer_types": model.layer_types(), "weights": sum(t.size for t in model.tensors),
         "inp_idxes": list(model.inp_idxes), "out_idxes": list(model.out_idxes),
         "global_sf": model.global_sf, "k": model.k, "num_cols": model.num_cols,
+        "rows": None if layout is None else layout.rows,
         "calibration_peak": peak,
         "calibration": "given" if args.calibrate else "input range" if spanned else None,
     }
@@ -141,6 +147,13 @@ def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
         print(f"wrote {args.output}: {summary['layers']} layers "
               f"({', '.join(summary['layer_types'])}), {summary['weights']} weights, "
               f"scale factor {model.global_sf}, k {model.k}, {model.num_cols} columns")
+        if layout is not None:
+            print(f"layout: {layout.rows} rows at {model.num_cols} columns fit k {model.k}"
+                  + ("" if args.num_cols is not None else " (the fewest columns that do)"))
+        else:
+            print(f"zkml: warning: the layout does not fit k {model.k} with "
+                  f"{model.num_cols} columns; `zkml inspect {args.output}` says what would",
+                  file=sys.stderr)
         if peak is not None:
             where = (f"{len(samples)} samples spanning the quantised inputs' range (no "
                      "--calibrate)" if spanned else f"{len(samples)} calibration sample(s)")
@@ -200,9 +213,12 @@ def add_convert(cli: CommandRegistry) -> None:
     p.add_argument("--k", type=int, default=None,
                    help=f"log2 of the circuit rows (default {defaults.k}; the smallest "
                         "whose lookup range holds the values with --calibrate, or for a "
-                        "model with quantised inputs, on inputs spanning their range)")
-    p.add_argument("--num-cols", type=int, default=defaults.num_cols,
-                   help=f"advice columns (default {defaults.num_cols})")
+                        "model with quantised inputs, on inputs spanning their range; then "
+                        "raised until the circuit's layout fits 2^k rows)")
+    p.add_argument("--num-cols", type=int, default=None,
+                   help="shared advice columns (default: the fewest that fit k, starting "
+                        f"from {defaults.num_cols}; k rises first if {defaults.num_cols} do "
+                        "not fit)")
     p.add_argument("--num-random", type=int, default=defaults.num_random,
                    help=f"Freivalds randomness count (default {defaults.num_random})")
     p.add_argument("--no-selectors", action="store_true",

@@ -11,7 +11,9 @@ integer model (the witness semantics, ``forward_int``) on calibration inputs and
   smaller rounding errors.
 
 Rows needed by the circuit are not counted here: k is at least what the value range
-requires; the layout may need more rows.
+requires. ``zkml convert`` then fits the layout
+(:func:`zkml_core.proving.pipeline.fit_model_layout`): k rises until the circuit fits 2^k
+rows, and the columns shrink to the fewest that still fit.
 """
 
 from __future__ import annotations

@@ -652,3 +652,44 @@ def open_commitments(public_path: Path, model_path: Path, blinds_path: Path, reg
                        "opens": circuit.commitment(g["group"], F) == want})
     return {"opens": all(g["opens"] for g in groups), "backend": backend.name,
             "groups": groups}
+
+
+def fit_model_layout(model: Any, registry: Any, fix_k: bool = False,
+                     fix_cols: bool = False) -> tuple[Any, Measure | None]:
+    """The model with a k and column count its circuit fits (``zkml convert``'s choice):
+    k rises (unless ``fix_k``) until the layout at the model's columns fits 2^k rows (k
+    also sizes the range table, so the layout is measured again at each k); then
+    (unless ``fix_cols``) the columns shrink to the fewest that still fit that k, since
+    every column costs commitments, openings and permutation work. Measured with the
+    default visibility on the first installed backend (kzg when there). Returns the
+    model and the last measure (None when no layout fits the fixed parameters)."""
+    from zkml_core.model.circuit import MAX_K, Visibility
+
+    backends = registry.backends()
+    if not backends:
+        return model, None
+    backend = get_backend(registry, "kzg" if "kzg" in backends else next(iter(backends)))
+
+    def maker(m: Any) -> Callable[[int], Any]:
+        return lambda cols: make_circuit(m, registry, backend, Visibility.from_model(m), cols)
+
+    cols = model.num_cols
+    while True:
+        need = _k_needed(maker(model), cols)
+        if need is None or need <= model.k or fix_k or need > MAX_K:
+            break
+        model = attrs.evolve(model, k=need)
+    if need is None or need > model.k:
+        return model, None
+    if not fix_cols:
+        make = maker(model)
+        lo, hi = 2, cols  # hi fits; bisect down (rows shrink as columns grow)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            fits = _k_needed(make, mid)
+            if fits is not None and fits <= model.k:
+                hi = mid
+            else:
+                lo = mid
+        model = attrs.evolve(model, num_cols=hi)
+    return model, measure(maker(model)(model.num_cols))
