@@ -66,6 +66,14 @@ def max_abs(x: np.ndarray) -> int:
     return 0 if x.size == 0 else max(abs(int(x.min())), abs(int(x.max())))
 
 
+def require_config(gadget: Any, config: Any) -> None:
+    """Keep the gadget's GadgetConfig, or refuse a configure call without one."""
+    if config is None:
+        raise CircuitError(f"gadget {gadget.name!r} needs a GadgetConfig "
+                           "(zkml_core.plonk.gadgets)")
+    gadget.config = config
+
+
 def witness_mode(layouter: Any) -> bool:
     """Whether operands hold a real witness: keygen and measuring runs may pass zeros
     (a zero divisor, say), which must lay out the same circuit instead of failing."""
@@ -95,10 +103,7 @@ class RowOpGadget(Gadget):
     requires: ClassVar[tuple[str, ...]] = ()
 
     def configure(self, cs: Any, columns: Any, config: Any = None) -> None:
-        if config is None:
-            raise CircuitError(f"gadget {self.name!r} needs a GadgetConfig "
-                               "(zkml_core.plonk.gadgets)")
-        self.config = config
+        require_config(self, config)
         columns = list(columns)
         self.per_row = len(columns) // self.width
         if self.per_row < 1:

@@ -18,6 +18,7 @@ import math
 from typing import Any, ClassVar
 
 import numpy as np
+from zkml_plugins.gadgets._ops import require_config
 
 from zkml_core.errors import CircuitError
 from zkml_core.interfaces import Gadget
@@ -36,10 +37,7 @@ class RowGroupGadget(Gadget):
         raise NotImplementedError
 
     def configure(self, cs: Any, columns: Any, config: Any = None) -> None:
-        if config is None:
-            raise CircuitError(f"gadget {self.name!r} needs a GadgetConfig "
-                               "(zkml_core.plonk.gadgets)")
-        self.config = config
+        require_config(self, config)
         self.columns = list(columns)
         n = len(self.columns)
         if n < 1:

@@ -7,8 +7,8 @@ are converted, the MockProver accepts their circuits, and the public outputs equ
 TFLite's reference interpreter (BUILTIN_REF kernels) bit for bit; a changed public
 output (with its cell) and a changed Freivalds product are rejected. The demo's KZG proof
 verifies and binds its logits. The layers' constants (zero points, multipliers, clamps,
-counts) are fixed columns, the same for every witness and keygen. The gadgets'
-forged-witness tests are tests/gadgets/test_requantize.py, test_rounded_average.py and
+counts) are fixed columns, the same for every witness and keygen. Inputs must be int8
+codes (the range_check gadget). The gadgets' forged-witness tests are tests/gadgets/test_requantize.py, test_rounded_average.py and
 test_int8_any_cell.py.
 """
 
@@ -207,3 +207,36 @@ def test_int8_constants_do_not_depend_on_the_witness(op, data):
             np.testing.assert_array_equal(a, b)
         for a, b in zip(copies, runs[0][1], strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+def test_int8_inputs_must_be_int8_codes(monkeypatch):
+    """An int8 model's input must hold int8 codes: an input cell of 400 (no TFLite input
+    is) is refused when the witness is made and, with that refusal bypassed, by the
+    range_check lookups; without the range check the same witness passed (the gap the
+    int8 audit found: int8 layers saturate, so any integer input gives outputs)."""
+    import zkml_plugins.gadgets.range_check as rc
+
+    from zkml_core.errors import CircuitError
+
+    src = DEMO / "digits_cnn_int8.tflite"
+    model = convert(parse_tflite(src.read_bytes(), "demo_int8.tflite"), LAYERS,
+                    ConvertOptions(k=11, num_cols=7))
+    (good,) = scale_inputs(model, [np.load(DEMO / "digit_input.npy")])
+    assert AnyLayerCircuit(model, [good]).input_bounds() == {good.idx: (-128, 127)}
+    data = good.array().copy()
+    data.reshape(-1)[5] = 400
+    bad = [Tensor(idx=good.idx, shape=good.shape, data=data.reshape(-1))]
+
+    def failures(inputs):
+        circuit = AnyLayerCircuit(model, inputs)
+        return mock(circuit, circuit.instances(F)).verify()
+
+    assert failures([good]) == []
+    with pytest.raises(CircuitError, match="outside"):
+        failures(bad)
+    monkeypatch.setattr(rc, "check_in_range", lambda *a, **kw: None)
+    got = failures(bad)
+    assert got and {f.kind for f in got} == {"lookup"}
+    assert all("range_check x <= hi" in f.name for f in got)
+    monkeypatch.setattr(AnyLayerCircuit, "input_bounds", lambda self: {})
+    assert failures(bad) == []

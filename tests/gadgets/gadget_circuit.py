@@ -21,7 +21,7 @@ from zkml_core.plugins import Registry
 MODULES = ["input_lookup", "adder", "dot_product", "add_pairs", "sub_pairs", "mul_pairs",
            "square", "squared_diff", "var_div_round", "bias_div_round_relu6", "relu", "max",
            "var_div_round_big3", "exp", "logistic", "tanh", "pow", "sqrt", "rsqrt",
-           "requantize", "rounded_average"]
+           "requantize", "rounded_average", "range_check"]
 
 
 def gadget_classes() -> dict[str, type]:

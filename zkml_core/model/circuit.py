@@ -278,8 +278,24 @@ class ModelCircuit:
         return [column]
 
     # ---- circuit -----------------------------------------------------------------------
+    def input_bounds(self) -> dict[int, tuple[int, int]]:
+        """The code range of each quantised input (``zkml convert`` records their TFLite
+        type): the circuit checks such inputs are codes of their type, else a committed
+        or private input could be one no TFLite input is."""
+        from zkml_core.convert.inputs import INPUT_QUANT_KEY, QRANGE
+
+        quant = self.model.extra.get(INPUT_QUANT_KEY) or {}
+        out = {}
+        for idx in self.input_shapes:
+            q = quant.get(str(idx))
+            if q is not None and len(q) > 2 and q[2] in QRANGE:
+                out[idx] = QRANGE[q[2]]
+        return out
+
     def gadget_names(self) -> list[str]:
         names = {"input_lookup"}
+        if self.input_bounds():
+            names.add("range_check")
         for layer, alive in zip(self.layers, self.live, strict=True):
             if alive:
                 names.update(layer.gadgets(self.ctx))
@@ -341,6 +357,8 @@ class ModelCircuit:
             a = place(layouter, cols, vals, "model input")
             tensors[idx] = a
             inputs.append(a)
+        for idx, (lo, hi) in self.input_bounds().items():
+            gadgets["range_check"].assign(layouter, tensors[idx], lo, hi)
         bind("input", inputs)
         # weights
         tmap = self.model.tensor_map()

@@ -37,6 +37,7 @@ The built-in gadgets (``zkml_plugins.gadgets``) and their ``assign``; operands a
 ``relu`` ``exp`` ...     ``(x)``: table lookups (``logistic``, ``tanh``, ``pow``,
                          ``sqrt``, ``rsqrt``; ``exp`` at scale sf^2, as softmax uses)
 ``input_lookup``         no ``assign``: fills the range table
+``range_check``          ``(x, lo, hi)``: no output; ``lo <= x <= hi`` (quantised inputs)
 ``packer``               ``(x)``: ``floor(253 / k)`` range-checked values per field element
 ``poseidon``             ``(message)``: Poseidon hash of each row (field of ``config.field``)
 ``commitment``           ``(x, blind)``: one cell, Poseidon of ``packer(x)`` then the
