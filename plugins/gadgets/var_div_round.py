@@ -88,8 +88,13 @@ class VarDivRound(RowOpGadget):
             b, self._variable, self._source = np.array([int(divisor)]), False, None
         limit = self.divisor_limit()
         bad = (b < 1) | (b > limit)
-        if bad.any() and not witness_mode(layouter):
-            b = np.where(bad, 1, b)  # keygen / measuring without a witness: same layout
+        # Only a witness divisor may get a placeholder when keygen / measuring runs without
+        # a witness (its cells are advice: the circuit checks them, and zeros lay out the
+        # same circuit). A constant divisor goes into the constants column, i.e. into the
+        # verifying key: replacing it by 1 there built a key for division by 1, which a
+        # prover then satisfied with c = a (the honest prover alone refused the divisor).
+        if bad.any() and self._variable and not witness_mode(layouter):
+            b = np.where(bad, 1, b)
         elif bad.any():
             raise CircuitError(f"{self.name}: divisor {int(b[bad][0])} is outside [1, {limit}], "
                                "the range its remainder check covers; use a larger k or "
