@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from zkml_core.arith.threads import adapt_threads
 from zkml_core.errors import CircuitError
 from zkml_core.plonk.circuit import configure, synthesize
 from zkml_core.plonk.domain import Domain
@@ -12,6 +13,7 @@ from zkml_core.plonk.permutation.argument import build_sigma
 
 
 def _fixed_and_sigma(backend: Any, params: Any, circuit: Any):
+    adapt_threads()
     F = backend.scalar_field
     cs, config = configure(circuit)
     k = params.k

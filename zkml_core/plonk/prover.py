@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from zkml_core.arith import poly
+from zkml_core.arith.threads import adapt_threads
 from zkml_core.errors import CircuitError
 from zkml_core.plonk.circuit import configure, synthesize
 from zkml_core.plonk.evaluation import ArrayContext
@@ -105,6 +106,7 @@ def create_proof(backend: Any, params: Any, pk: ProvingKey, circuit: Any, instan
     report = progress or (lambda stage, done, total: None)
 
     def stage(name: str) -> None:
+        adapt_threads()  # other processes may have taken a core since the last stage
         report(name, stages.index(name), len(stages))
 
     pr = _Prover(backend, params, pk)
