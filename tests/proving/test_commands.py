@@ -190,6 +190,27 @@ def test_mnist_inspect_and_mock(registry):
     assert json.loads(out)["ok"]
 
 
+def test_layout_fit_climbs_past_a_k_that_refuses_the_scale_factor(registry, tmp_path):
+    """fit_model_layout on the MNIST model with k 9: its scale factor 512 is beyond the
+    division gadget's remainder check there (a refusal, not a row count), so k climbs
+    until a layout exists; the result passes zkml mock, and one k less does not fit."""
+    import attrs
+
+    from zkml_core.model import load_model
+    from zkml_core.proving.pipeline import fit_model_layout
+
+    model, layout = fit_model_layout(attrs.evolve(load_model(MNIST / "model.msgpack"), k=9),
+                                     registry)
+    assert layout is not None and layout.rows <= 2 ** model.k
+    save_model(model, tmp_path / "m.msgpack")
+    code, out, err = run("mock", tmp_path / "m.msgpack", MNIST / "inp.msgpack", "--json",
+                         registry=registry)
+    assert code == 0 and json.loads(out)["k"] == model.k, err
+    code, out, err = run("inspect", tmp_path / "m.msgpack", "--k", str(model.k - 1), "--json",
+                         registry=registry)
+    assert code != 0 or not json.loads(out)["k"]["fits"], out
+
+
 # ---- setup -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("backend,warns", [("kzg", True), ("ipa", False)])

@@ -676,9 +676,13 @@ def fit_model_layout(model: Any, registry: Any, fix_k: bool = False,
     cols = model.num_cols
     while True:
         need = _k_needed(maker(model), cols)
-        if need is None or need <= model.k or fix_k or need > MAX_K:
+        if need is not None and (need <= model.k or need > MAX_K):
             break
-        model = attrs.evolve(model, k=need)
+        if fix_k or model.k >= MAX_K:
+            break
+        # no layout (a gadget refused k: a constant divisor such as the scale factor
+        # beyond its remainder check) or too few rows: retry at a larger k
+        model = attrs.evolve(model, k=model.k + 1 if need is None else need)
     if need is None or need > model.k:
         return model, None
     if not fix_cols:
