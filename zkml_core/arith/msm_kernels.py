@@ -433,7 +433,7 @@ def _window_sum(A, D, w, P, ONE, inv_bits, out, slot):
     nv = nb * S  # buckets with their copies: digit d, copy s at (d - 1)·S + s
     if nv < FEW_BUCKETS:
         # a batch could hold only a few distinct buckets: an inversion per few additions
-        _window_sum_jacobian(A, D, w, todo, ntodo, nb, P, ONE, out, slot)
+        _window_sum_jacobian(A, D, w, todo, np.int64(ntodo), np.int64(nb), P, ONE, out, slot)
         return
     smask = S - 1
     # a batch of a quarter of the buckets: about 1 in 8 points waits a round
@@ -450,7 +450,7 @@ def _window_sum(A, D, w, P, ONE, inv_bits, out, slot):
     wait = np.empty(n, dtype=np.int64)
     while ntodo > 0:
         nwait = 0
-        cnt = 0
+        cnt = np.int64(0)  # not the literal 0: that would compile the flushes twice
         for t in range(ntodo):
             i = todo[t]
             d = D[w, i]
@@ -481,7 +481,7 @@ def _window_sum(A, D, w, P, ONE, inv_bits, out, slot):
             cnt += 1
             if cnt == batch:
                 _flush_any(Bk, inb, bk, bxy, cnt, pref, st, acc, nv, P, ONE, inv_bits)
-                cnt = 0
+                cnt = np.int64(0)
         if cnt:
             _flush_any(Bk, inb, bk, bxy, cnt, pref, st, acc, nv, P, ONE, inv_bits)
         done = ntodo - nwait
@@ -530,7 +530,8 @@ def msm_kernel(A, D, c, P, ONE, inv_bits, out):
     nwin = D.shape[0]
     W = np.zeros((nwin, 3, 4), dtype=np.uint64)
     for w in prange(nwin):
-        _window_sum(A, D, w, P, ONE, inv_bits, W, w)
+        # one index type for the parallel and the serial typing: one compilation
+        _window_sum(A, D, np.int64(w), P, ONE, inv_bits, W, np.int64(w))
     X, Y, Z = Z4, Z4, Z4
     for w in range(nwin - 1, -1, -1):
         for _ in range(c):

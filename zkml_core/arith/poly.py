@@ -71,16 +71,20 @@ def _ntt_inplace(a, tw, nblocks, p, inv):
     n = a.shape[0]
     _bit_reverse(a)
     block = n // nblocks
+    # int64 arguments throughout: literals or prange's unsigned index would compile
+    # _butterflies once per argument type
     for b in prange(nblocks):
         m = 1
         while m < block:
-            _butterflies(a, tw, m, b * block, (b + 1) * block, 0, m, p, inv)
+            _butterflies(a, tw, np.int64(m), np.int64(b * block), np.int64((b + 1) * block),
+                         np.int64(0), np.int64(m), p, inv)
             m *= 2
     m = block
     while m < n:
         size = m // nblocks
         for c in prange(nblocks):
-            _butterflies(a, tw, m, 0, n, c * size, (c + 1) * size, p, inv)
+            _butterflies(a, tw, np.int64(m), np.int64(0), np.int64(n), np.int64(c * size),
+                         np.int64((c + 1) * size), p, inv)
         m *= 2
 
 
