@@ -24,8 +24,9 @@ MARGIN = 0.8
 
 
 def _probe(kernel, a: np.ndarray, out: np.ndarray, p: np.ndarray, inv: np.uint64,
-           reps: int = 5) -> float:
-    """Median seconds of ``reps`` calls (a lucky call must not hide a busy core)."""
+           reps: int = 3) -> float:
+    """Median seconds of ``reps`` calls (a lucky call must not hide a busy core; a
+    probe costs ~50 ms when a core is busy, 1 ms when idle)."""
     times = []
     for _ in range(reps):
         t = time.perf_counter()
