@@ -331,3 +331,24 @@ def test_msm_with_recurring_scalars(C):
     # everything one scalar
     same = np.repeat(few[:1], n, axis=0)
     assert C.to_ints(C.msm(pts, same)) == [reference_msm(C, pts, same)]
+
+
+@pytest.mark.parametrize("C", CURVES, ids=lambda C: C.name)
+def test_mul_by_one_scalar(C):
+    """mul_by (GLV halves, signed windows) against the elementwise scalar_mul kernel and
+    the reference additions, for edge scalars and points at infinity."""
+    rng = np.random.default_rng(71)
+    pts = random_points(C, 9, rng)
+    pts[4] = 0  # a point at infinity stays there
+    r, ref = C.scalar_field.p, ref_of(C)
+    for k in (0, 1, 2, 8, 9, 15, 16, 17, r - 1, r - 8, r // 2, r // 2 + 1, 2**128 + 3,
+              int(rng.integers(1, 2**63)) * int(rng.integers(1, 2**63)) % r):
+        got = C.to_ints(C.mul_by(pts, k))
+        want = C.to_ints(C.scalar_mul(pts, C.scalar_field.from_ints([k] * len(pts))))
+        assert got == want, k
+        assert got[4] is None
+    P1 = C.to_ints(pts[:1])[0]
+    acc = None
+    for _ in range(17):
+        acc = ref.add(acc, P1)
+    assert C.to_ints(C.mul_by(pts[:1], 17)) == [acc]

@@ -47,6 +47,7 @@ def _curves() -> None:
     pts = C.batch_mul(s)
     C.double(C.add(pts, pts))
     C.scalar_mul(pts, s)
+    C.mul_by(pts, 5)
     C.decode(C.encode(pts))
     C.is_on_curve(pts)
     C.msm(pts, s)

@@ -47,6 +47,19 @@ def _py_mul(q: int, pt: tuple[int, int], k: int) -> tuple[int, int] | None:
     return acc
 
 
+def _signed_nibbles(v: int) -> list[int]:
+    """Digits d_i in [-7, 8] with v = sum d_i·16^i, most significant first."""
+    out = []
+    while v:
+        d = v & 15
+        v >>= 4
+        if d > 8:
+            d -= 16
+            v += 1
+        out.append(d)
+    return out[::-1]
+
+
 class Curve:
     """A short-Weierstrass curve with a = 0 and a prime-order group (cofactor 1)."""
 
@@ -135,6 +148,27 @@ class Curve:
             p = np.repeat(p, s.shape[0], axis=0)
         jac = np.empty((p.shape[0], 3, 4), dtype=np.uint64)
         E.scalar_mul_arr(p, s, jac, self._P, self._ONE)
+        return self._affine(jac)
+
+    def mul_by(self, p: np.ndarray, scalar: int) -> np.ndarray:
+        """``scalar·p[i]`` for one scalar (an int) and many points (IPA's generator
+        folding): the GLV halves of the scalar in signed 4-bit windows over a table of
+        1..8 times each point, ~1.6x fewer field operations than :meth:`scalar_mul`."""
+        p = self._c(p)
+        beta, r, G, gneg, AB = self._glv()
+        k = int(scalar) % self.scalar_field.p
+        S = np.array([[(k >> (64 * j)) & (2**64 - 1) for j in range(4)]], dtype=np.uint64)
+        mags = np.empty((2, 4), dtype=np.uint64)
+        neg = np.empty(2, dtype=np.bool_)
+        M.glv_split(S, r, G, gneg, AB, mags, neg)
+        halves = [_signed_nibbles(sum(int(v) << (64 * j) for j, v in enumerate(row)))
+                  for row in mags]
+        nd = max(1, *map(len, halves))
+        D = np.zeros((2, nd), dtype=np.int64)
+        for h, digits in enumerate(halves):
+            D[h, nd - len(digits):] = digits
+        jac = np.empty((p.shape[0], 3, 4), dtype=np.uint64)
+        E.mul_same_arr(p, D, neg, beta, jac, self._P, self._ONE)
         return self._affine(jac)
 
     def is_on_curve(self, p: np.ndarray) -> np.ndarray:

@@ -243,6 +243,48 @@ def scalar_mul_arr(A, S, out_jac, P, ONE):
 
 
 @njit(cache=True)
+def _mul_same_one(A, i, D, neg, beta, T, out_jac, P, ONE):
+    x, y = _aff(A, i)
+    if is_zero(x) and is_zero(y):
+        _put(out_jac, i, Z4, Z4, Z4)
+        return
+    _put(T, 0, x, y, ONE)
+    X, Y, Z = jdouble(x, y, ONE, P)
+    _put(T, 1, X, Y, Z)
+    for j in range(2, 8):  # (j + 1)·A[i] = j·A[i] + A[i]
+        X, Y, Z = jadd_mixed(X, Y, Z, x, y, ONE, P)
+        _put(T, j, X, Y, Z)
+    AX, AY, AZ = Z4, Z4, Z4
+    for t in range(D.shape[1]):
+        for _ in range(4):
+            AX, AY, AZ = jdouble(AX, AY, AZ, P)
+        for h in range(2):
+            d = D[h, t]
+            if d != 0:
+                X, Y, Z = _jget(T, (d if d > 0 else -d) - 1)
+                if h == 1:
+                    X = fm(X, beta, P)
+                if (d < 0) != neg[h]:
+                    Y = fneg(Y, P)
+                AX, AY, AZ = jadd(AX, AY, AZ, X, Y, Z, P)
+    _put(out_jac, i, AX, AY, AZ)
+
+
+@njit(cache=True, parallel=True)
+def mul_same_arr(A, D, neg, beta, out_jac, P, ONE):
+    """out[i] = k·A[i] for one scalar k = k1 + λ·k2 (GLV): D[h] are the signed base-16
+    digits of |k_h| (most significant first, in [-7, 8]), neg[h] its sign; λ acts as
+    (X, Y, Z) -> (β·X, Y, Z). Per point a table of 1..8 times A[i] serves both halves
+    (one table array per block of points: an allocation per point would cost more)."""
+    n = A.shape[0]
+    blk = 256
+    for b in prange((n + blk - 1) // blk):
+        T = np.empty((8, 3, 4), dtype=np.uint64)
+        for i in range(b * blk, min(n, (b + 1) * blk)):
+            _mul_same_one(A, i, D, neg, beta, T, out_jac, P, ONE)
+
+
+@njit(cache=True)
 def on_curve_arr(A, b, P):
     n = A.shape[0]
     ok = np.empty(n, dtype=np.bool_)

@@ -82,7 +82,7 @@ def create_proof(params: IPAParams, transcript: Any, p_coeffs: np.ndarray, p_bli
         u_inv = pow(u, -1, p)  # a zero challenge has probability ~2^-254
         a = F.add(a[:half], F.mul(a[half:], _scalar(u_inv)))
         b = F.add(b[:half], F.mul(b[half:], _scalar(u)))
-        g = C.add(g[:half], C.scalar_mul(g[half:], F.full(half, u)))
+        g = C.add(g[:half], C.mul_by(g[half:], u))
         f = (f + lr_blinds[0] * u_inv + lr_blinds[1] * u) % p
     transcript.write_scalar(F.to_ints(a)[0])
     transcript.write_scalar(f)
