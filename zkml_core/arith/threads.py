@@ -5,8 +5,8 @@ share is done. When another process holds a core, that thread's share waits for 
 slice, and every one of the prover's thousands of parallel calls pays for it: on this
 2-core machine with one core busy, a k = 14 proof took 2.6 s on two threads against
 1.4 s on one (0.9 s on two when idle). :func:`adapt_threads` therefore times a short
-parallel and serial field multiplication and keeps the parallel kernels on all threads
-only while they are faster. ``ZKML_THREADS`` fixes the count instead.
+parallel and serial field multiplication and drops to one thread while parallel is
+clearly slower. ``ZKML_THREADS`` fixes the count instead.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ import numpy as np
 
 #: rows of the probe multiplication: large enough to split, ~0.1 ms serial
 PROBE_ROWS = 1 << 14
-#: parallel must beat serial by this factor to keep the threads
-MARGIN = 0.8
+#: one thread only when parallel is this many times slower than serial: contention
+#: makes it ~100x slower, while a transient hiccup must not cost an idle machine its
+#: second core
+SLOWER = 2.0
 
 
 def _probe(kernel, a: np.ndarray, out: np.ndarray, p: np.ndarray, inv: np.uint64,
@@ -61,6 +63,6 @@ def adapt_threads() -> int:
     numba.set_num_threads(most)
     serial = _probe(K.mul_arr_serial, a, out, F._p, F._inv)
     parallel = _probe(K.mul_arr_parallel, a, out, F._p, F._inv)
-    n = most if parallel < MARGIN * serial else 1
+    n = 1 if parallel > SLOWER * serial else most
     numba.set_num_threads(n)
     return n
