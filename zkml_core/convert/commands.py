@@ -222,7 +222,9 @@ def add_convert(cli: CommandRegistry) -> None:
     p.add_argument("--num-random", type=int, default=defaults.num_random,
                    help=f"Freivalds randomness count (default {defaults.num_random})")
     p.add_argument("--no-selectors", action="store_true",
-                   help="write use_selectors=false (unsound; benchmarking only)")
+                   help="write use_selectors=false, as zkml's converter could (its circuits "
+                        "then skipped selectors, unsoundly; zkml's circuits here always use "
+                        "them, so only the file changes)")
     p.add_argument("--commit", action="store_true",
                    help="commit to weights and inputs before, outputs after")
     p.add_argument("--start-layer", type=int, default=0, help="first TFLite op to convert")
