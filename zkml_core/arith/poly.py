@@ -16,6 +16,7 @@ from numba import njit, prange
 from zkml_core.arith.field import PrimeField
 from zkml_core.arith.kernels import ZERO
 from zkml_core.arith.llvm_ops import mod_add, mod_sub, mont_mul
+from zkml_core.arith.simd_ops import mont_mul8_at, vector_rows
 from zkml_core.errors import ZkmlError
 
 
@@ -43,8 +44,24 @@ def _butterflies(a, tw, m, k0, k1, j0, j1, p, inv):
     ``tw[m + j]`` is the twiddle of butterfly j at span m (stage-contiguous table).
     """
     p0, p1, p2, p3 = p[0], p[1], p[2], p[3]
+    tmp = np.empty((8, 4), dtype=np.uint64)
+    w8 = vector_rows(a, tw, tmp)  # 8 with AVX-512 IFMA (compile-time constant), else 0
     for k in range(k0, k1, 2 * m):
-        for jj in range(j0, j1):
+        j = j0
+        if w8 and m >= 8:  # eight upper halves times eight twiddles at once
+            while j + 8 <= j1:
+                mont_mul8_at(a, k + j + m, tw, m + j, tmp, 0, p0, p1, p2, p3, inv)
+                for e in range(8):
+                    lo = k + j + e
+                    hi = lo + m
+                    u0, u1, u2, u3 = a[lo, 0], a[lo, 1], a[lo, 2], a[lo, 3]
+                    t0, t1, t2, t3 = tmp[e, 0], tmp[e, 1], tmp[e, 2], tmp[e, 3]
+                    s = mod_add(u0, u1, u2, u3, t0, t1, t2, t3, p0, p1, p2, p3)
+                    d = mod_sub(u0, u1, u2, u3, t0, t1, t2, t3, p0, p1, p2, p3)
+                    a[lo, 0], a[lo, 1], a[lo, 2], a[lo, 3] = s
+                    a[hi, 0], a[hi, 1], a[hi, 2], a[hi, 3] = d
+                j += 8
+        for jj in range(j, j1):
             lo = k + jj
             hi = lo + m
             u0, u1, u2, u3 = a[lo, 0], a[lo, 1], a[lo, 2], a[lo, 3]

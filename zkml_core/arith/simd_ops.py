@@ -286,6 +286,37 @@ def _mul8_typer(bcast):
     return typer
 
 
+@intrinsic
+def mont_mul8_at(typingctx, a, ia, b, ib, out, io, p0, p1, p2, p3, inv):
+    """out[io..io+8] = a[ia..ia+8]·b[ib..ib+8] (rows at their own offsets: the NTT's
+    butterflies multiply the upper halves by a run of twiddles)."""
+    if not (all(isinstance(t, types.Array) for t in (a, b, out))
+            and all(isinstance(t, types.Integer) for t in (ia, ib, io))):
+        return None
+    usable = _c_rows(a, b, out)
+
+    def codegen(context, bd, signature, vals):
+        if not (usable and has_ifma(context)):  # vector_rows is 0: never called
+            return context.get_dummy_value()
+        arrs = [context.make_array(signature.args[k])(context, bd, vals[k]) for k in (0, 2, 4)]
+        rows_at = [context.cast(bd, vals[k], signature.args[k], types.intp) for k in (1, 3, 5)]
+        F = _Field(bd, _u64s(context, bd, signature, vals, 6))
+
+        def rows(arr, row):  # rows row..row+7: four vectors of two rows each
+            ptr = _row_ptr(bd, arr, row)
+            return [_vload(bd, ptr, k) for k in range(4)]
+
+        A = _to52(bd, _rows_to_limbs(bd, rows(arrs[0], rows_at[0])), 4)
+        B = _to52(bd, _rows_to_limbs(bd, rows(arrs[1], rows_at[1])))
+        R = _limbs_to_rows(bd, _from52(bd, _mont52(bd, A, B, F.P, F.pinv)))
+        ptr = _row_ptr(bd, arrs[2], rows_at[2])
+        for k in range(4):
+            _vstore(bd, R[k], ptr, k)
+        return context.get_dummy_value()
+
+    return types.none(a, ia, b, ib, out, io, p0, p1, p2, p3, inv), codegen
+
+
 #: out[i..i+8] = a[i..i+8]·b[i..i+8] (Montgomery), where ``vector_rows`` says so
 mont_mul8 = intrinsic(_mul8_typer(False))
 #: out[i..i+8] = a[i..i+8]·b[0]
