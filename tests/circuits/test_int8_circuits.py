@@ -240,3 +240,41 @@ def test_int8_inputs_must_be_int8_codes(monkeypatch):
     assert all("range_check x <= hi" in f.name for f in got)
     monkeypatch.setattr(AnyLayerCircuit, "input_bounds", lambda self: {})
     assert failures(bad) == []
+
+
+def test_hashed_int8_weights_must_be_int8_codes(monkeypatch):
+    """Weights the converter stored as raw int8 codes are bounded to int8 when they are
+    not fixed (hashed here): a weight of 200 is refused when the witness is made and,
+    with that refusal bypassed, by the range_check lookups; fixed weights need no check
+    (the verifying key holds them)."""
+    import attrs
+    import zkml_plugins.gadgets.range_check as rc
+
+    from zkml_core.errors import CircuitError
+    from zkml_core.model.circuit import Visibility
+
+    src = DEMO / "digits_cnn_int8.tflite"
+    # k 15: hashing packs every weight into the range table, int32 biases included
+    model = convert(parse_tflite(src.read_bytes(), "demo_int8.tflite"), LAYERS,
+                    ConvertOptions(k=15, num_cols=8))
+    (good,) = scale_inputs(model, [np.load(DEMO / "digit_input.npy")])
+    hashed = Visibility(input="public", weights="hashed", output="public")
+    int8_weights = {t.idx for t in model.tensors if t.shape != (t.shape[0],)}
+    bounds = AnyLayerCircuit(model, [good], visibility=hashed).weight_bounds()
+    assert set(bounds) == int8_weights and set(bounds.values()) == {(-128, 127)}
+    assert AnyLayerCircuit(model, [good]).weight_bounds() == {}  # fixed by default
+
+    def failures(m):
+        circuit = AnyLayerCircuit(m, [good], visibility=hashed)
+        return mock(circuit, circuit.instances(F)).verify()
+
+    assert failures(model) == []
+    idx = min(int8_weights)
+    tensors = [attrs.evolve(t, data=t.data.copy()) for t in model.tensors]
+    next(t for t in tensors if t.idx == idx).data[0] = 200
+    bad = attrs.evolve(model, tensors=tensors)
+    with pytest.raises(CircuitError, match="outside"):
+        failures(bad)
+    monkeypatch.setattr(rc, "check_in_range", lambda *a, **kw: None)
+    got = failures(bad)
+    assert got and all(f.kind == "lookup" and "range_check x <= hi" in f.name for f in got)

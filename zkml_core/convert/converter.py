@@ -26,7 +26,8 @@ raw integers, and ``ctx.quantization(idx)`` gives scales and zero points
 (:mod:`zkml_core.convert.tflite_quant` has TFLite's requantisation arithmetic). The
 quantisation of quantised model inputs is kept in the model's ``extra``
 (``tflite_input_quantization``: "idx" -> [scale, zero_point, type]) for ``zkml input``,
-and that of quantised outputs (``tflite_output_quantization``) for decoding proved outputs.
+and that of quantised outputs (``tflite_output_quantization``) for decoding proved outputs;
+``tflite_weight_types`` names the quantised type of weights stored as raw codes.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from zkml_core.convert.inputs import INPUT_QUANT_KEY, OUTPUT_QUANT_KEY
+from zkml_core.convert.inputs import INPUT_QUANT_KEY, OUTPUT_QUANT_KEY, QRANGE, WEIGHT_TYPE_KEY
 from zkml_core.convert.options import ConvertOptions
 from zkml_core.convert.tflite_reader import (
     TFLiteGraph,
@@ -327,6 +328,7 @@ def _model(graph: TFLiteGraph, ctx: ConvertContext, specs: list[LayerSpec],
     produced = {i for s in specs for i in s.out_idxes}
     used = sorted({i for s in specs for i in s.inp_idxes})
     tensors = []
+    weight_types: dict[str, str] = {}
     for idx in used:
         if idx in produced or not ctx.is_constant(idx):
             continue
@@ -334,6 +336,14 @@ def _model(graph: TFLiteGraph, ctx: ConvertContext, specs: list[LayerSpec],
         if data is not None:
             tensors.append(Tensor(idx=idx, shape=_stored_shape(ctx.shape(idx)),
                                   data=data.reshape(-1)))
+            # raw integer codes of a quantised type: the circuit bounds them when the
+            # weights are not fixed (only when the stored values are the codes)
+            t = graph.tensor(idx) if idx < len(graph.tensors) and idx not in ctx.extra \
+                else None
+            if t is not None and t.type in QRANGE and data.size:
+                lo, hi = QRANGE[t.type]
+                if lo <= int(data.min()) and int(data.max()) <= hi:
+                    weight_types[str(idx)] = t.type
     free = {i for i in used if i not in produced and not ctx.is_constant(i)}
     # graph inputs first, in the file's order, then any other free tensor
     inputs = tuple([i for i in graph.inputs if i in free] + sorted(free - set(graph.inputs)))
@@ -351,6 +361,8 @@ def _model(graph: TFLiteGraph, ctx: ConvertContext, specs: list[LayerSpec],
             extra[key] = {
                 str(i): [float(q.scales[0]), int(q.zero_points[0]), graph.tensor(i).type]
                 for i, q in quant.items() if q is not None}
+    if weight_types:
+        extra[WEIGHT_TYPE_KEY] = weight_types
     commit_before = commit_after = []
     if options.commit:
         commit_before = [[t.idx for t in tensors], list(inputs)]

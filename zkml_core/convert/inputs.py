@@ -24,6 +24,8 @@ def input_shapes(model: Model) -> dict[int, tuple[int, ...]]:
 #: ("idx" -> [scale, zero_point, type]; see converter.py)
 INPUT_QUANT_KEY = "tflite_input_quantization"
 OUTPUT_QUANT_KEY = "tflite_output_quantization"
+#: "idx" -> the TFLite type (INT8, ...) of weights stored as raw quantised codes
+WEIGHT_TYPE_KEY = "tflite_weight_types"
 #: the integer codes each quantised TFLite type holds
 QRANGE = {"INT8": (-128, 127), "UINT8": (0, 255), "INT16": (-32768, 32767)}
 

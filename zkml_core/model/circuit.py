@@ -292,9 +292,21 @@ class ModelCircuit:
                 out[idx] = QRANGE[q[2]]
         return out
 
+    def weight_bounds(self) -> dict[int, tuple[int, int]]:
+        """The code range of each weight tensor stored as raw quantised codes, when the
+        weights are not fixed (fixed ones are in the verifying key as they are): hashed
+        or private int8 weights must be int8 codes too."""
+        from zkml_core.convert.inputs import QRANGE, WEIGHT_TYPE_KEY
+
+        if self.visibility.weights == "fixed":
+            return {}
+        types = self.model.extra.get(WEIGHT_TYPE_KEY) or {}
+        return {idx: QRANGE[types[str(idx)]] for idx in self.weight_idxes()
+                if types.get(str(idx)) in QRANGE}
+
     def gadget_names(self) -> list[str]:
         names = {"input_lookup"}
-        if self.input_bounds():
+        if self.input_bounds() or self.weight_bounds():
             names.add("range_check")
         for layer, alive in zip(self.layers, self.live, strict=True):
             if alive:
@@ -371,6 +383,8 @@ class ModelCircuit:
                 a = place(layouter, cols, vals, "weights")
             tensors[idx] = a
             weights.append(a)
+        for idx, (lo, hi) in self.weight_bounds().items():
+            gadgets["range_check"].assign(layouter, tensors[idx], lo, hi)
         bind("weights", weights)
         # layers
         for i, (spec, layer) in enumerate(zip(self.model.layers, self.layers, strict=True)):
