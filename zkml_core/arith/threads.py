@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import time
+from functools import lru_cache
 
 import numba
 import numpy as np
@@ -37,7 +38,11 @@ def _probe(kernel, a: np.ndarray, out: np.ndarray, p: np.ndarray, inv: np.uint64
     return sorted(times)[reps // 2]
 
 
-_PROBE: list[np.ndarray] = []
+@lru_cache(maxsize=1)
+def _probe_rows() -> np.ndarray:
+    from zkml_core.arith.field import BN254_FR
+
+    return BN254_FR.random(PROBE_ROWS)
 
 
 def adapt_threads() -> int:
@@ -56,9 +61,7 @@ def adapt_threads() -> int:
     from zkml_core.arith import kernels as K
     from zkml_core.arith.field import BN254_FR as F
 
-    if not _PROBE:
-        _PROBE.append(F.random(PROBE_ROWS))
-    a = _PROBE[0]
+    a = _probe_rows()
     out = np.empty_like(a)
     numba.set_num_threads(most)
     serial = _probe(K.mul_arr_serial, a, out, F._p, F._inv)

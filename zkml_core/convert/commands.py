@@ -79,6 +79,7 @@ def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
     )
     from zkml_core.convert.tflite_reader import read_tflite
     from zkml_core.model import save_model
+    from zkml_core.proving.pipeline import fit_model_layout
 
     graph = read_tflite(args.model)
     if args.list_ops:
@@ -112,8 +113,6 @@ def cmd_convert(args: argparse.Namespace, registry: Registry) -> int:
             print("\r" + " " * 100 + "\r", end="", file=sys.stderr, flush=True)
         options, peak = choice.options, choice.peak
     model = convert(graph, layers, options)
-    from zkml_core.proving.pipeline import fit_model_layout
-
     model, layout = fit_model_layout(model, registry, fix_k=args.k is not None,
                                      fix_cols=args.num_cols is not None)
     comparison = None

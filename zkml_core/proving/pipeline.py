@@ -163,25 +163,29 @@ def _k_needed(make: Callable[[int], Any], num_cols: int) -> int | None:
         return None
 
 
+def _fits(make: Callable[[int], Any], cols: int, k: int) -> bool:
+    need = _k_needed(make, cols)
+    return need is not None and need <= k
+
+
+def _bisect_columns(make: Callable[[int], Any], lo: int, hi: int, k: int) -> int:
+    """The fewest columns in (lo, hi] that fit 2^k rows, given that hi does (rows
+    shrink as columns grow)."""
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if _fits(make, mid, k) else (mid, hi)
+    return hi
+
+
 def fewest_columns(make: Callable[[int], Any], start: int, k: int) -> int | None:
     """The fewest columns > ``start`` whose layout fits 2^k rows (None up to the search
-    limit). Doubling then bisection: rows shrink as columns grow."""
+    limit). Doubling then bisection."""
     lo, hi = start, start + 1
-    while True:
-        need = _k_needed(make, hi)
-        if need is not None and need <= k:
-            break
+    while not _fits(make, hi, k):
         if hi >= MAX_SEARCH_COLS:
             return None
         lo, hi = hi, min(2 * hi, MAX_SEARCH_COLS)
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        need = _k_needed(make, mid)
-        if need is not None and need <= k:
-            hi = mid
-        else:
-            lo = mid
-    return hi
+    return _bisect_columns(make, lo, hi, k)
 
 
 def fit_hint(make: Callable[[int], Any], m: Measure, num_cols: int, k: int) -> str:
@@ -470,6 +474,7 @@ def prove(model_path: Path, input_path: Path, out_dir: Path, registry: Any, opts
         proof = create_proof(backend, params, pk, circuit, inst, progress=steps.report)
     vk_bytes = vk.to_bytes()
     groups = instance_groups(circuit)
+    quantization = quantization_of(model)
     public = {
         "format": B.FORMAT, "version": B.VERSION, "zkml_version": __version__,
         "backend": backend.name, "k": layout.k, "num_cols": layout.num_cols,
@@ -479,11 +484,11 @@ def prove(model_path: Path, input_path: Path, out_dir: Path, registry: Any, opts
                   "sha256": sha256_file(model_path)
                   if circuit.visibility.weights in ("fixed", "public") else None,
                   "scale_factor": model.global_sf, "k": model.k,
-                  "quantization": quantization_of(model)},
+                  "quantization": quantization},
         "vk_sha256": hashlib.sha256(vk_bytes).hexdigest(),
         "instances": [[str(v) for v in col] for col in inst],
         "groups": groups,
-        **decode_public(groups, inst[0], F.p, model.global_sf, quantization_of(model)),
+        **decode_public(groups, inst[0], F.p, model.global_sf, quantization),
     }
     files = {B.PROOF: proof, B.VK: vk_bytes,
              B.PARAMS: backend.verifier_params_to_bytes(backend.verifier_params(params)),
@@ -613,7 +618,6 @@ def verify(paths: B.BundlePaths, registry: Any, steps: Steps,
             "timings": dict(steps.timings)}
 
 
-
 def open_commitments(public_path: Path, model_path: Path, blinds_path: Path, registry: Any,
                      input_path: Path | None = None) -> dict[str, Any]:
     """Open the hashed groups of a bundle: recompute each commitment from the revealed
@@ -686,14 +690,5 @@ def fit_model_layout(model: Any, registry: Any, fix_k: bool = False,
     if need is None or need > model.k:
         return model, None
     if not fix_cols:
-        make = maker(model)
-        lo, hi = 2, cols  # hi fits; bisect down (rows shrink as columns grow)
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            fits = _k_needed(make, mid)
-            if fits is not None and fits <= model.k:
-                hi = mid
-            else:
-                lo = mid
-        model = attrs.evolve(model, num_cols=hi)
+        model = attrs.evolve(model, num_cols=_bisect_columns(maker(model), 2, cols, model.k))
     return model, measure(maker(model)(model.num_cols))
