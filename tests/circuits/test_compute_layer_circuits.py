@@ -231,7 +231,7 @@ def softmax_ref(x, keep, sf):
         if not kept.any():
             continue
         vals = row[kept]
-        e = np.array([math.floor(math.exp((v - vals.max()) / sf) * sf * sf + 0.5)
+        e = np.array([math.floor(math.exp((v - vals.max()) / sf) * float(sf * sf) + 0.5)
                       for v in vals.tolist()], dtype=np.int64)
         out[i, kept] = rhu(e, rhu(e.sum(), sf))
     return out.reshape(x.shape)

@@ -51,7 +51,7 @@ def rust_round(v: float) -> int:
 def softmax_parts(row: list[int], sf: int) -> tuple[list[int], int]:
     """zkml's exp values (scale sf^2) of a row and its divisor s = round(sum / sf)."""
     m = max(row)
-    e = [rust_round(math.exp((v - m) / sf) * sf * sf) for v in row]
+    e = [rust_round(math.exp((v - m) / sf) * float(sf * sf)) for v in row]
     return e, (2 * sum(e) + sf) // (2 * sf)
 
 

@@ -38,8 +38,8 @@ def reference(name: str, x: int, sf: int) -> int:
     if name == "relu":
         return max(x, 0)
     if name == "exp":
-        try:
-            return rust_round(math.exp(v) * sf * sf)
+        try:  # one product with sf² as an f64, as zkml's exp.rs: e·sf·sf rounds twice
+            return rust_round(math.exp(v) * float(sf * sf))
         except OverflowError:
             return 2**63 - 1
     if name == "logistic":
@@ -75,6 +75,14 @@ def call(name):
 def bounds(k):
     cfg = GadgetConfig(scale_factor=1, k=k, columns=[])
     return cfg.min_val, cfg.max_val
+
+
+def test_exp_scales_by_sf_squared_in_one_product():
+    """x = 103 at sf 3: e^(103/3)·9 = 7328578116903289.2 in one product, but e·3·3
+    rounds to ...288 (hypothesis found this row)."""
+    c = GadgetCircuit(["exp"], call("exp"), [np.array([103])], sf=3, k=8, num_cols=2)
+    assert c.failures() == []
+    assert c.out.values.tolist() == [reference("exp", 103, 3)] == [7328578116903289]
 
 
 @SETTINGS

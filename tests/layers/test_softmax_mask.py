@@ -39,7 +39,7 @@ def softmax_row(row, keep, sf, ctx, rhu):
     e = {}
     for i in idx:
         d = row[i] - m
-        e[i] = 0 if d == ctx.min_val else rust_round(math.exp(d / sf) * sf * sf)
+        e[i] = 0 if d == ctx.min_val else rust_round(math.exp(d / sf) * float(sf * sf))
     s = rhu(sum(e.values()), sf)
     return [rhu(e[i], s) if keep[i] else 0 for i in range(len(row))]
 
